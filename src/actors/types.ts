@@ -1,0 +1,128 @@
+import type { Transport } from '../bus/transport.js';
+import type { Faults } from '../bus/faults.js';
+import type { Store } from '../persistence/store.js';
+import type { ClusterDb, DataOp, UpdateRecord } from '../db/types.js';
+import type { Logger } from '../log.js';
+
+export type Role = 'manager' | 'backup' | 'client' | 'joining' | 'isolated' | 'stopped';
+
+/** Cluster-wide settings (SPEC section 2); the founding manager writes them to meta.settings. */
+export interface Settings {
+  heartbeatMs: number;
+  missedHeartbeats: number;
+  discoveryMs: number;
+  retransmitMs: number;
+  updateTimeoutMs: number;
+  heartbeat: 'multicast' | 'unicast';
+  glup: 'multicast' | 'unicast';
+  quorum: 'majority' | 'none';
+  initialMembers?: string[];
+  snapshotEvery: number;
+  maxUpdateBytes: number;
+}
+
+export interface NodeOptions extends Partial<Settings> {
+  cluster: string;
+  id: string;
+  priority?: number;
+  qualified?: boolean;
+  transport: Transport;
+  /** Defaults to memoryStore(). `glup node` defaults to fileStore(--data). */
+  store?: Store;
+  /** Fault filter shared by the nodes of a simulation or scenario (receiving side). */
+  faults?: Faults;
+  logger?: Logger;
+}
+
+export interface MembershipEvent {
+  epoch: number;
+  seq: number;
+  members: string[];
+  joined: string[];
+  left: { id: string; reason: 'leave' | 'failed' | 'removed' }[];
+}
+
+export interface GroupView {
+  group: string;
+  view: number;
+  members: string[];
+  joined: string[];
+  left: string[];
+}
+
+export interface ConflictEvent {
+  /** Updates of the losing side, discarded when the sides met again (quorum: none). */
+  discarded: UpdateRecord[];
+  winner: { manager: string; epoch: number };
+}
+
+export interface NodeEvents {
+  role: (role: Role) => void;
+  update: (record: UpdateRecord) => void;
+  membership: (m: MembershipEvent) => void;
+  quorum: (hasQuorum: boolean) => void;
+  conflict: (c: ConflictEvent) => void;
+}
+
+export interface GroupHandle {
+  readonly group: string;
+  readonly process: string;
+  readonly memberId: string;
+  send(msg: unknown): void;
+  sendToOne(msg: unknown, key?: string): void;
+  broadcastOrdered(msg: unknown): Promise<{ seq: number; epoch: number }>;
+  leave(): Promise<void>;
+}
+
+export interface JoinGroupOptions {
+  onMessage?: (msg: unknown, from: string) => void;
+  onView?: (view: GroupView) => void;
+}
+
+export interface NodeMetrics {
+  invalidMessages: number;
+  messagesSent: number;
+  messagesReceived: number;
+  updatesCommitted: number;
+  conflicts: number;
+  [name: string]: number;
+}
+
+/** One inspection event, already reduced to plain data (SPEC: the inspection stream is the trace). */
+export interface InspectionEvent {
+  node: string;
+  /** Stable actor id (systemId), never an XState session id. */
+  actor: string;
+  type: 'transition' | 'event' | 'action';
+  event: string;
+  from?: unknown;
+  to?: unknown;
+  /** Virtual or wall time, ms since the network's start. */
+  t: number;
+}
+
+/** The embedding API's node (SPEC section 11). */
+export interface GlupNode {
+  readonly id: string;
+  readonly cluster: string;
+  readonly role: Role;
+  readonly epoch: number;
+  /** Committed cluster database; read-only. */
+  readonly db: ClusterDb;
+  /** Highest committed seq applied here (0 while not a member). */
+  readonly committedSeq: number;
+  /** The manager this node follows (null while it knows none). */
+  readonly manager: string | null;
+  readonly backup: string | null;
+  readonly metrics: NodeMetrics;
+  start(opts?: { timeoutMs?: number }): Promise<void>;
+  update(op: DataOp): Promise<{ seq: number; epoch: number }>;
+  watch(prefix: string, opts?: { fromSeq?: number }): AsyncIterableIterator<UpdateRecord>;
+  joinGroup(group: string, process: string, opts?: JoinGroupOptions): Promise<GroupHandle>;
+  send(group: string, msg: unknown, opts?: { mode?: 'all' | 'one' | 'ordered'; key?: string }): Promise<void>;
+  on<K extends keyof NodeEvents>(event: K, fn: NodeEvents[K]): () => void;
+  inspect(fn: (e: InspectionEvent) => void): () => void;
+  switchover(to: string): Promise<void>;
+  leave(): Promise<void>;
+  kill(): Promise<void>;
+}
