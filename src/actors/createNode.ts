@@ -1,0 +1,21 @@
+import { isClusterName, isName } from '../ids.js';
+import { NodeRuntime } from './runtime.js';
+import type { NodeOptions } from './types.js';
+
+/**
+ * Creates a node of a glup cluster (SPEC section 11). Nothing happens until `start()`.
+ * Throws on a bad cluster name or node id: a misconfigured node never joins.
+ */
+export function createNode(opts: NodeOptions): NodeRuntime {
+  if (!isClusterName(opts.cluster)) {
+    throw new Error(`cluster: "${opts.cluster}" is not a valid cluster name ([a-z0-9][a-z0-9-]{0,62})`);
+  }
+  if (!isName(opts.id)) throw new Error(`id: "${opts.id}" is not a valid node id ([A-Za-z0-9_-]{1,64})`);
+  if (opts.priority !== undefined && !Number.isInteger(opts.priority)) {
+    throw new Error(`priority: must be an integer, got ${opts.priority}`);
+  }
+  for (const m of opts.initialMembers ?? []) {
+    if (!isName(m)) throw new Error(`initialMembers: "${m}" is not a valid node id`);
+  }
+  return new NodeRuntime(opts);
+}

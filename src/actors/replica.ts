@@ -1,0 +1,195 @@
+/**
+ * A node's copy of the cluster: the committed database (`db`, what applications see), the
+ * log held in memory since the newest snapshot (committed prefix + uncommitted tail) and the
+ * store behind it. Every change to the log goes through here so that "append before ack"
+ * and "commit in seq order" hold in one place.
+ */
+import type { ClusterDb, UpdateRecord } from '../db/types.js';
+import { emptyDb } from '../db/types.js';
+import { applyRecordPatches } from '../db/ops.js';
+import type { SnapshotRecord, Store } from '../persistence/store.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+
+export class Replica {
+  /** Committed database: a state of the committed prefix, never ahead of it. */
+  db: ClusterDb;
+  committedSeq = 0;
+  /** Newest snapshot (covers seq <= snapshot.seq). */
+  snapshot: SnapshotRecord | null = null;
+  /** Records after the snapshot, gapless, committed and uncommitted. */
+  private records: UpdateRecord[] = [];
+  /** Database after every logged record, committed or not (the coordinator sequences on it). */
+  tentativeDb: ClusterDb;
+  /** Submission id → seq, for every logged record: a retried submission applies at most once. */
+  readonly submissions = new Map<string, number>();
+  incarnation = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly cluster: string,
+    readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly snapshotEvery: number,
+  ) {
+    this.db = emptyDb(cluster);
+    this.tentativeDb = this.db;
+  }
+
+  get lastSeq(): number {
+    return this.records.length ? this.records[this.records.length - 1]!.seq : (this.snapshot?.seq ?? 0);
+  }
+
+  get firstHeldSeq(): number {
+    return (this.snapshot?.seq ?? 0) + 1;
+  }
+
+  recordAt(seq: number): UpdateRecord | undefined {
+    const first = this.records[0];
+    if (!first) return undefined;
+    return this.records[seq - first.seq];
+  }
+
+  /** The last record's identity, used to detect a divergent tail on rejoin. */
+  lastIdentity(): { seq: number; epoch: number; id: string } {
+    const last = this.records[this.records.length - 1];
+    if (last) return { seq: last.seq, epoch: last.epoch, id: last.id };
+    return { seq: this.snapshot?.seq ?? 0, epoch: this.snapshot?.epoch ?? 0, id: '' };
+  }
+
+  /** Records in [from, to] still held in memory (uncommitted ones included). */
+  range(from: number, to: number): UpdateRecord[] {
+    const first = this.records[0];
+    if (!first || to < from) return [];
+    const lo = Math.max(from, first.seq) - first.seq;
+    const hi = Math.min(to, this.lastSeq) - first.seq;
+    return hi < lo ? [] : this.records.slice(lo, hi + 1);
+  }
+
+  uncommitted(): UpdateRecord[] {
+    return this.range(this.committedSeq + 1, this.lastSeq);
+  }
+
+  /** Runs store work one operation at a time, visible to the virtual clock. */
+  serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return this.clock.track(next);
+  }
+
+  async open(): Promise<string[]> {
+    const rec = await this.clock.track(this.store.open());
+    this.incarnation = rec.incarnation + 1;
+    await this.clock.track(this.store.setIncarnation(this.incarnation));
+    this.snapshot = rec.snapshot;
+    this.db = rec.snapshot ? rec.snapshot.db : emptyDb(this.cluster);
+    this.committedSeq = rec.snapshot?.seq ?? 0;
+    for (const id of rec.snapshot?.submissions ?? []) this.submissions.set(id, rec.snapshot!.seq);
+    this.records = [];
+    this.tentativeDb = this.db;
+    for (const r of rec.records) this.pushRecord(r);
+    // entries up to the recorded commit point are committed; the rest wait for the manager
+    this.applyCommitted(Math.min(rec.committedSeq, this.lastSeq));
+    for (const w of rec.warnings) this.logger.warn(w);
+    return rec.warnings;
+  }
+
+  private pushRecord(r: UpdateRecord): void {
+    this.records.push(r);
+    this.tentativeDb = applyRecordPatches(this.tentativeDb, r.patches);
+    this.submissions.set(r.id, r.seq);
+  }
+
+  /** Appends records that continue the log; resolves once the store holds them durably. */
+  append(records: UpdateRecord[]): Promise<void> {
+    for (const r of records) {
+      if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
+      this.pushRecord(r);
+    }
+    return this.serial(() => this.store.append(records));
+  }
+
+  /** Drops the uncommitted tail after `seq` (the manager's log wins). */
+  truncateAfter(seq: number): Promise<void> {
+    if (seq < this.committedSeq) throw new Error(`refusing to truncate committed seq ${this.committedSeq} back to ${seq}`);
+    const first = this.records[0];
+    if (first && seq < this.lastSeq) {
+      const dropped = this.records.splice(seq - first.seq + 1);
+      for (const r of dropped) this.submissions.delete(r.id);
+      this.rebuildTentative();
+    }
+    return this.serial(() => this.store.truncateAfter(seq));
+  }
+
+  private rebuildTentative(): void {
+    let db = this.db;
+    for (const r of this.range(this.committedSeq + 1, this.lastSeq)) db = applyRecordPatches(db, r.patches);
+    this.tentativeDb = db;
+  }
+
+  /** The database after every held record up to `seq` (for re-sending a held tail). */
+  tentativeAfter(seq: number): ClusterDb | undefined {
+    if (seq < this.committedSeq) return undefined;
+    let db = this.db;
+    for (const r of this.range(this.committedSeq + 1, seq)) db = applyRecordPatches(db, r.patches);
+    return db;
+  }
+
+  /** Commits held records up to `seq` in order; returns the newly committed records. */
+  commitTo(seq: number): UpdateRecord[] {
+    const upTo = Math.min(seq, this.lastSeq);
+    if (upTo <= this.committedSeq) return [];
+    const done = this.applyCommitted(upTo);
+    const committed = this.committedSeq;
+    void this.serial(() => this.store.setCommitted(committed));
+    if (committed - (this.snapshot?.seq ?? 0) >= this.snapshotEvery) this.takeSnapshot();
+    return done;
+  }
+
+  private applyCommitted(upTo: number): UpdateRecord[] {
+    const done = this.range(this.committedSeq + 1, upTo);
+    let db = this.db;
+    for (const r of done) db = applyRecordPatches(db, r.patches);
+    this.db = db;
+    this.committedSeq = Math.max(this.committedSeq, upTo);
+    return done;
+  }
+
+  private takeSnapshot(): void {
+    const snap: SnapshotRecord = {
+      seq: this.committedSeq,
+      epoch: this.db.meta.epoch,
+      db: this.db,
+      submissions: [...this.submissions.keys()],
+    };
+    this.snapshot = snap;
+    const first = this.records[0];
+    if (first) this.records = this.records.slice(snap.seq - first.seq + 1);
+    void this.serial(() => this.store.writeSnapshot(snap));
+  }
+
+  /** Replaces everything with a snapshot from the manager (divergent or too far behind). */
+  resetTo(snap: SnapshotRecord): Promise<void> {
+    this.snapshot = snap;
+    this.records = [];
+    this.db = snap.db;
+    this.tentativeDb = snap.db;
+    this.committedSeq = snap.seq;
+    this.submissions.clear();
+    for (const id of snap.submissions ?? []) this.submissions.set(id, snap.seq);
+    return this.serial(async () => {
+      await this.store.reset();
+      await this.store.setIncarnation(this.incarnation);
+      await this.store.writeSnapshot(snap);
+      await this.store.setCommitted(snap.seq);
+    });
+  }
+
+  /** A snapshot of the committed state, for a newcomer or a node too far behind. */
+  committedSnapshot(): SnapshotRecord {
+    const ids: string[] = [];
+    for (const [id, seq] of this.submissions) if (seq <= this.committedSeq) ids.push(id);
+    return { seq: this.committedSeq, epoch: this.db.meta.epoch, db: this.db, submissions: ids };
+  }
+}

@@ -1,0 +1,1370 @@
+/**
+ * The host of one node: runs the node statechart (src/machines/node.ts) and, on the manager,
+ * the coordinator statechart, wires them to the bus and the store, and keeps the protocol
+ * data they decide on (membership liveness, election votes, submissions). Every effect the
+ * machines name is implemented here and supplied with `.provide()`.
+ */
+import { createActor, fromCallback, type Actor, type AnyActorRef, type InspectionEvent as XInspectionEvent } from 'xstate';
+import { nodeMachine, type MemberRole, type NodeMachineEvent } from '../machines/node.js';
+import { coordinatorMachine } from '../machines/coordinator.js';
+import { bestCandidate, chooseBackup, hasMajority, majorityOf } from '../machines/rules.js';
+import { createBus, type Bus, type BusMetrics } from '../bus/bus.js';
+import type { Envelope } from '../bus/envelope.js';
+import { subjects } from '../bus/transport.js';
+import type { MessageType } from '../bus/messageTypes.js';
+import type { Clock } from '../clock.js';
+import { GlupError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { ClusterDb, DataOp, NodeInfo, Op, UpdateRecord } from '../db/types.js';
+import { validateOp } from '../db/validate.js';
+import { memoryStore } from '../persistence/memory.js';
+import { Replica } from './replica.js';
+import { UpdateCoordinator, type Submission } from './coordinator.js';
+import { clusterSettings, resolveSettings } from './settings.js';
+import type * as M from './messages.js';
+import type { InspectionEvent, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
+
+type Listener = (...args: any[]) => void;
+
+interface PendingSubmission {
+  id: string;
+  op: Op;
+  resolve: (r: { seq: number; epoch: number }) => void;
+  reject: (e: Error) => void;
+  deadline: number;
+  lastSentAt: number;
+  /** Set when the manager answered: resolve once node.db includes it (read your writes). */
+  result?: { seq: number; epoch: number };
+}
+
+interface Participant extends M.LogPosition {
+  info: NodeInfo;
+  heardAt: number;
+}
+
+export class NodeRuntime {
+  readonly id: string;
+  readonly cluster: string;
+  readonly settings: Settings;
+  readonly info: { qualified: boolean; priority: number };
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly replica: Replica;
+  private readonly opts: NodeOptions;
+  private bus: Bus | null = null;
+  private actor: Actor<typeof nodeMachine> | null = null;
+  private coordinatorRef: AnyActorRef | null = null;
+  coordinator: UpdateCoordinator | null = null;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly inspectors = new Set<(e: InspectionEvent) => void>();
+
+  role: Role = 'stopped';
+  /** Highest epoch seen on any manager message (fencing). */
+  highestEpoch = 0;
+  /** Epoch this node is manager of (when manager). */
+  private managingEpoch = 0;
+  managerId: string | null = null;
+  private lastManagerHbAt = 0;
+  private lastBackupHbAt = 0;
+  private nextHeartbeatAt = 0;
+  /** Last time each node was heard (acks, any message), for failure detection and quorum. */
+  private readonly lastHeard = new Map<string, number>();
+  private lastQuorumAt = 0;
+  private hasQuorumFlag = true;
+  /** Highest seq of this node's log confirmed by the current manager's epoch. */
+  private confirmedUpTo = 0;
+  private readonly buffered = new Map<number, UpdateRecord>();
+  private lastFetchAt = -Infinity;
+  private work: Promise<unknown> = Promise.resolve();
+
+  // election
+  private readonly participants = new Map<string, Participant>();
+  private term = 0;
+  private seenTerm = 0;
+  private votedTerm = 0;
+  private readonly votes = new Map<string, M.VoteBody>();
+  private leadershipOp: Op | null = null;
+  private catchUpFrom: { node: string; seq: number } | null = null;
+  private readonly confirms = new Map<string, boolean>();
+  private handoverTo: string | null = null;
+  private removalsPending = new Set<string>();
+
+  private readonly pending = new Map<string, PendingSubmission>();
+  private submissionCounter = 0;
+  private startedAt = 0;
+  /** Wall-independent time of the last takeover (for failover measurement). */
+  lastTakeoverAt: number | null = null;
+  private readonly busMetrics: BusMetrics = { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
+  private readonly counters = { updatesCommitted: 0, conflicts: 0, fencedMessages: 0 };
+
+  get metrics(): NodeMetrics {
+    return { ...this.busMetrics, ...this.counters };
+  }
+
+  constructor(opts: NodeOptions) {
+    this.opts = opts;
+    this.id = opts.id;
+    this.cluster = opts.cluster;
+    this.settings = resolveSettings(opts);
+    this.info = { qualified: opts.qualified ?? true, priority: opts.priority ?? 0 };
+    this.clock = opts.transport.clock;
+    this.logger = (opts.logger ?? silentLogger()).child({ node: opts.id });
+    this.replica = new Replica(opts.cluster, opts.store ?? memoryStore(), this.clock, this.logger, this.settings.snapshotEvery);
+  }
+
+  // ---------------------------------------------------------------- public surface
+
+  get db(): ClusterDb {
+    return this.replica.db;
+  }
+
+  get epoch(): number {
+    return Math.max(this.replica.db.meta.epoch, this.managingEpoch);
+  }
+
+  get committedSeq(): number {
+    return this.isMember() ? this.replica.committedSeq : 0;
+  }
+
+  get manager(): string | null {
+    if (!this.isMember()) return null;
+    return this.role === 'manager' ? this.id : this.managerId ?? this.replica.db.meta.manager;
+  }
+
+  get backup(): string | null {
+    return this.isMember() ? this.replica.db.meta.backup : null;
+  }
+
+  isMember(): boolean {
+    return this.role === 'manager' || this.role === 'backup' || this.role === 'client';
+  }
+
+  on(event: string, fn: Listener): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    for (const fn of this.listeners.get(event) ?? []) {
+      try {
+        fn(...args);
+      } catch (e) {
+        this.logger.error('listener threw', { event, error: String(e) });
+      }
+    }
+  }
+
+  inspect(fn: (e: InspectionEvent) => void): () => void {
+    this.inspectors.add(fn);
+    return () => this.inspectors.delete(fn);
+  }
+
+  async start(opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.actor) throw new Error(`node ${this.id} already started`);
+    await this.replica.open();
+    this.highestEpoch = Math.max(this.replica.tentativeDb.meta.epoch, this.replica.db.meta.epoch);
+    this.confirmedUpTo = this.replica.committedSeq;
+    this.startedAt = this.clock.now();
+    this.bus = createBus({
+      transport: this.opts.transport,
+      cluster: this.cluster,
+      node: this.id,
+      faults: this.opts.faults,
+      logger: this.logger,
+      metrics: this.busMetrics,
+    });
+    this.subscribe();
+    this.actor = createActor(this.provideMachine(), {
+      input: { id: this.id, timing: this.timing() },
+      clock: this.clock,
+      systemId: 'node',
+      inspect: (e) => this.onInspect(e),
+    });
+    this.actor.subscribe((snap) => this.onSnapshot(snap.value));
+    this.actor.start();
+    this.send({ type: 'START' });
+    const joined = new Promise<void>((resolve, reject) => {
+      if (this.isMember()) return resolve();
+      const off = this.on('role', (r: Role) => {
+        if (r === 'manager' || r === 'backup' || r === 'client') {
+          off();
+          resolve();
+        } else if (r === 'stopped') {
+          off();
+          reject(new GlupError('STOPPED', `node ${this.id} stopped before joining`));
+        }
+      });
+    });
+    if (opts.timeoutMs === undefined) return joined;
+    let timer: unknown;
+    const timeout = new Promise<void>((_, reject) => {
+      timer = this.clock.setTimeout(
+        () => reject(new GlupError('TIMEOUT', `node ${this.id} did not join within ${opts.timeoutMs} ms`)),
+        opts.timeoutMs!,
+      );
+    });
+    try {
+      await Promise.race([joined, timeout]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
+  /** Submits an application update (SPEC section 4). */
+  update(op: DataOp): Promise<{ seq: number; epoch: number }> {
+    try {
+      validateOp(op, { maxUpdateBytes: this.settings.maxUpdateBytes });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.submit(op);
+  }
+
+  submit(op: Op): Promise<{ seq: number; epoch: number }> {
+    if (this.role === 'stopped') return Promise.reject(new GlupError('STOPPED', `node ${this.id} is stopped`));
+    if (this.role === 'isolated') {
+      return Promise.reject(new GlupError('NO_QUORUM', `node ${this.id} is isolated from the majority`));
+    }
+    const id = `${this.id}:${this.replica.incarnation}:${++this.submissionCounter}`;
+    return new Promise((resolve, reject) => {
+      const now = this.clock.now();
+      const p: PendingSubmission = { id, op, resolve, reject, deadline: now + this.settings.updateTimeoutMs, lastSentAt: -Infinity };
+      this.pending.set(id, p);
+      this.sendSubmission(p);
+    });
+  }
+
+  async leave(): Promise<void> {
+    if (this.role === 'stopped') return;
+    const stopped = this.waitForRole('stopped');
+    this.send({ type: 'LEAVE' });
+    await stopped;
+  }
+
+  async switchover(to: string): Promise<void> {
+    if (this.role !== 'manager') throw new GlupError('NOT_MEMBER', `switchover must run on the manager; ${this.id} is ${this.role}`);
+    const target = this.replica.db.nodes[to];
+    if (!target || !target.qualified || to === this.id) {
+      throw new GlupError('INVALID_OP', `switchover target ${to} is not a qualified member other than the manager`);
+    }
+    const done = new Promise<void>((resolve) => {
+      const off = this.on('update', () => {
+        if (this.replica.db.meta.manager === to) {
+          off();
+          resolve();
+        }
+      });
+    });
+    this.send({ type: 'SWITCHOVER', to });
+    await done;
+  }
+
+  async kill(): Promise<void> {
+    this.teardown(new GlupError('STOPPED', `node ${this.id} was killed`));
+    this.actor?.stop();
+    this.setRole('stopped');
+    this.bus?.close();
+    await this.opts.transport.close();
+    await this.replica.store.close();
+  }
+
+  /** A plain status object for `glup status` and the dashboard. */
+  status() {
+    return {
+      id: this.id,
+      role: this.role,
+      epoch: this.epoch,
+      manager: this.manager,
+      backup: this.backup,
+      committedSeq: this.replica.committedSeq,
+      lastSeq: this.replica.lastSeq,
+      state: this.actor ? JSON.stringify(this.actor.getSnapshot().value) : 'stopped',
+      metrics: { ...this.metrics },
+    };
+  }
+
+  // ---------------------------------------------------------------- machine wiring
+
+  private timing() {
+    const s = this.settings;
+    return {
+      discoveryMs: s.discoveryMs,
+      electionMs: Math.max(2 * s.heartbeatMs, s.discoveryMs),
+      retransmitMs: s.retransmitMs,
+      confirmMs: s.heartbeatMs,
+      joinTimeoutMs: s.updateTimeoutMs,
+      leaveTimeoutMs: s.updateTimeoutMs,
+      tickMs: Math.max(1, s.heartbeatMs / 5),
+    };
+  }
+
+  private send(ev: NodeMachineEvent): void {
+    this.actor?.send(ev);
+  }
+
+  private provideMachine() {
+    const clock = this.clock;
+    const coordinatorLogic = coordinatorMachine.provide({
+      actions: {
+        resendHeldUpdates: () => void this.recoverAsManager(),
+        sequencePending: () => {
+          if (!this.coordinator) return;
+          this.coordinator.active = true;
+          this.coordinator.sequence();
+        },
+        recordAck: () => {},
+        retransmit: () => this.coordinator?.onTick(),
+        holdSubmissions: () => {},
+        handOver: () => this.completeHandover(),
+      },
+    });
+    return nodeMachine.provide({
+      actors: {
+        ticker: fromCallback<{ type: 'TICK' }, { tickMs: number }>(({ sendBack, input }) => {
+          let handle: unknown;
+          const arm = () => {
+            handle = clock.setTimeout(() => {
+              sendBack({ type: 'TICK' });
+              arm();
+            }, input.tickMs);
+          };
+          arm();
+          return () => clock.clearTimeout(handle);
+        }),
+        coordinator: coordinatorLogic as any,
+      },
+      actions: {
+        sendHello: () => this.sendHello(),
+        onTick: () => this.onTick(),
+        standForElection: () => this.standForElection(),
+        becomeElectedManager: () => this.becomeElectedManager(),
+        sendJoinRequest: () => this.sendJoinRequest(),
+        sendConfirmRequest: () => this.sendConfirmRequest(),
+        takeOver: () => this.takeOver('takeover'),
+        acceptHandover: () => this.takeOver('handover'),
+        enterIsolation: () => this.sendHello(),
+        startLeave: () => this.startLeave(),
+        beginHandover: ({ event }) => this.beginHandover(event as NodeMachineEvent),
+        stopRuntime: () => this.teardown(new GlupError('STOPPED', `node ${this.id} stopped`)),
+        resetMembership: () => {
+          this.managerId = null;
+        },
+      },
+      guards: {
+        majorityReachable: () => this.majorityReachable(),
+      },
+    });
+  }
+
+  private stateValue(): unknown {
+    return this.actor?.getSnapshot().value;
+  }
+
+  private inState(path: string): boolean {
+    const snap = this.actor?.getSnapshot();
+    return !!snap && snap.matches(path as any);
+  }
+
+  private onSnapshot(value: unknown): void {
+    const role = roleOf(value);
+    if (role === null) return;
+    if (role !== this.role) {
+      const prev = this.role;
+      this.setRole(role);
+      this.onRoleEntered(role, prev);
+    }
+    const coord = this.actor?.system.get('coordinator') as AnyActorRef | undefined;
+    this.coordinatorRef = coord ?? null;
+  }
+
+  private setRole(role: Role): void {
+    if (role === this.role) return;
+    this.role = role;
+    this.emit('role', role);
+  }
+
+  private onRoleEntered(role: Role, _prev: Role): void {
+    const now = this.clock.now();
+    if (role === 'manager' || role === 'backup' || role === 'client') {
+      this.lastManagerHbAt = now;
+      this.lastBackupHbAt = now;
+      this.lastQuorumAt = now;
+      this.flushSubmissions();
+    }
+    if (role === 'manager' || role === 'backup') this.nextHeartbeatAt = now;
+    if (role !== 'manager' && this.coordinator) {
+      this.coordinator.stop();
+      this.coordinator = null;
+    }
+    if (role === 'isolated') this.setQuorum(false);
+    if (role === 'manager' || role === 'backup' || role === 'client') this.setQuorum(true);
+  }
+
+  private setQuorum(q: boolean): void {
+    if (q === this.hasQuorumFlag) return;
+    this.hasQuorumFlag = q;
+    this.emit('quorum', q);
+  }
+
+  private readonly lastValues = new Map<string, string>();
+  private onInspect(e: XInspectionEvent): void {
+    if (!this.inspectors.size || e.type !== '@xstate.snapshot') return;
+    const ref = e.actorRef as AnyActorRef & { systemId?: string };
+    const name = ref === this.actor ? 'node' : ((ref as any)._systemId ?? ref.id);
+    if (name === 'ticker') return;
+    const value = (e.snapshot as { value?: unknown }).value;
+    if (value === undefined) return;
+    const key = JSON.stringify(value);
+    const prev = this.lastValues.get(name);
+    if (prev === key) return;
+    this.lastValues.set(name, key);
+    const ev: InspectionEvent = {
+      node: this.id,
+      actor: name,
+      type: 'transition',
+      event: e.event.type,
+      from: prev === undefined ? null : JSON.parse(prev),
+      to: value,
+      t: round(this.clock.now()),
+    };
+    for (const fn of this.inspectors) fn(ev);
+  }
+
+  // ---------------------------------------------------------------- bus
+
+  private subscribe(): void {
+    const bus = this.bus!;
+    const c = this.cluster;
+    const handler = (env: Envelope) => this.onMessage(env);
+    bus.subscribe(subjects.discovery(c), handler);
+    bus.subscribe(subjects.heartbeat(c), handler);
+    bus.subscribe(subjects.node(c, this.id), handler);
+    bus.subscribe(subjects.submit(c), handler);
+    bus.subscribe(subjects.update(c), handler);
+    bus.subscribe(subjects.admin(c), handler);
+    bus.subscribe(`glup.${c}.pg.>`, handler);
+  }
+
+  private publish(subject: string, type: MessageType, body: unknown): void {
+    if (!this.bus) return;
+    try {
+      this.bus.publish(subject, type, body, { epoch: this.highestEpoch });
+    } catch (e) {
+      this.logger.error('publish failed', { subject, type, error: String(e) });
+    }
+  }
+
+  sendTo(node: string, type: MessageType, body: unknown): void {
+    if (node === this.id) {
+      // local delivery keeps the same code path without a network hop
+      this.clock.setTimeout(() => this.onMessage(this.localEnvelope(type, body)), 0);
+      return;
+    }
+    this.publish(subjects.node(this.cluster, node), type, body);
+  }
+
+  private localEnvelope(type: MessageType, body: unknown): Envelope {
+    return { v: 1, cluster: this.cluster, type, from: this.id, epoch: this.highestEpoch, id: 'local', ts: this.clock.now(), body };
+  }
+
+  private onMessage(env: Envelope): void {
+    if (!this.actor || this.role === 'stopped') return;
+        if (env.from !== this.id) this.lastHeard.set(env.from, this.clock.now());
+    try {
+      this.dispatch(env);
+    } catch (e) {
+      this.logger.error('message handler failed', { type: env.type, from: env.from, error: String((e as Error).stack ?? e) });
+    }
+  }
+
+  private dispatch(env: Envelope): void {
+    const b = env.body as any;
+    switch (env.type) {
+      case 'hello':
+        return this.onHello(env, b);
+      case 'announce':
+        return this.onAnnounce(env, b);
+      case 'heartbeat':
+        return this.onHeartbeat(env, b);
+      case 'heartbeat-ack':
+        return;
+      case 'candidacy':
+        return this.onCandidacy(env, b);
+      case 'vote':
+        return this.onVote(env, b);
+      case 'join-request':
+        return this.onJoinRequest(env, b);
+      case 'join-accept':
+        return this.onJoinAccept(env, b);
+      case 'submit':
+        return this.onSubmit(env, b);
+      case 'submit-result':
+        return this.onSubmitResult(b);
+      case 'update':
+        return this.onUpdate(env, b);
+      case 'update-ack':
+        if (this.coordinator && env.epoch <= this.managingEpoch) this.coordinator.onAck(env.from, (b as M.UpdateAckBody).acks);
+        return;
+      case 'commit':
+        return this.onCommitNotice(env, b);
+      case 'fetch':
+        return this.onFetch(env, b);
+      case 'fetch-reply':
+        return this.onFetchReply(env, b);
+      case 'confirm-request':
+        return this.onConfirmRequest(env);
+      case 'confirm-reply':
+        return this.onConfirmReply(env, b);
+      case 'handover':
+        return this.onHandover(env, b);
+      case 'group-message':
+        return this.emit('group-message', b, env);
+      case 'status-request':
+        return this.onStatusRequest(env);
+      case 'admin-request':
+        return this.emit('admin-request', b, env);
+      default:
+        return;
+    }
+  }
+
+  /** Fencing: a manager message from an epoch older than the highest seen changes nothing. */
+  private fenced(env: Envelope): boolean {
+    if (env.epoch < this.highestEpoch) {
+      this.counters.fencedMessages++;
+      return true;
+    }
+    if (env.epoch > this.highestEpoch) this.highestEpoch = env.epoch;
+    return false;
+  }
+
+  private position(): M.LogPosition {
+    const last = this.replica.lastIdentity();
+    return { committedSeq: this.replica.committedSeq, lastSeq: last.seq, lastEpoch: last.epoch, lastId: last.id };
+  }
+
+  private nodeInfo(): NodeInfo {
+    return { id: this.id, qualified: this.info.qualified, priority: this.info.priority, incarnation: this.replica.incarnation };
+  }
+
+  // ---------------------------------------------------------------- discovery and election
+
+  private sendHello(): void {
+    this.publish(subjects.discovery(this.cluster), 'hello', { info: this.nodeInfo(), ...this.position() } satisfies M.HelloBody);
+  }
+
+  private noteParticipant(info: NodeInfo, pos: M.LogPosition): void {
+    this.participants.set(info.id, { info, ...pos, heardAt: this.clock.now() });
+  }
+
+  private recentParticipants(): Participant[] {
+    const now = this.clock.now();
+    const window = this.settings.discoveryMs + 2 * this.timing().electionMs;
+    const self: Participant = { info: this.nodeInfo(), ...this.position(), heardAt: now };
+    const list = [...this.participants.values()].filter((p) => p.info.id !== this.id && now - p.heardAt <= window);
+    return [self, ...list];
+  }
+
+  private onHello(env: Envelope, b: M.HelloBody): void {
+    if (env.from === this.id) return;
+    this.noteParticipant(b.info, b);
+    if (this.role === 'manager' && this.coordinator) {
+      const db = this.replica.db;
+      this.sendTo(env.from, 'announce', {
+        manager: this.id,
+        backup: db.meta.backup,
+        seq: this.replica.committedSeq,
+        members: Object.keys(db.nodes),
+      } satisfies M.AnnounceBody);
+    }
+  }
+
+  private onAnnounce(env: Envelope, _b: M.AnnounceBody): void {
+    if (env.from === this.id || this.fenced(env)) return;
+    if (this.isMember() && this.managerId === env.from) return;
+    this.managerId = env.from;
+    this.send({ type: 'MANAGER_HEARD' });
+  }
+
+  /** The membership a vote count is measured against (SPEC section 3, "Majority"). */
+  private quorumBase(): { total: number; counts: (id: string) => boolean } {
+    const nodes = Object.keys(this.replica.db.nodes);
+    if (nodes.length) return { total: nodes.length, counts: (id) => id in this.replica.db.nodes };
+    const initial = this.settings.initialMembers;
+    if (initial?.length) return { total: initial.length, counts: (id) => initial.includes(id) };
+    const recent = this.recentParticipants();
+    return { total: recent.length, counts: () => true };
+  }
+
+  private majorityReachable(): boolean {
+    const base = this.quorumBase();
+    const n = this.recentParticipants().filter((p) => base.counts(p.info.id)).length;
+    return hasMajority(n, base.total, this.settings.quorum);
+  }
+
+  private standForElection(): void {
+    const first = this.term <= this.highestEpoch;
+    this.term = first ? Math.max(this.seenTerm, this.highestEpoch + 1) : Math.max(this.seenTerm, this.term + 1);
+    this.votes.clear();
+    this.publish(subjects.discovery(this.cluster), 'candidacy', {
+      term: this.term,
+      info: this.nodeInfo(),
+      ...this.position(),
+    } satisfies M.CandidacyBody);
+    this.voteIfReady();
+  }
+
+  private onCandidacy(env: Envelope, b: M.CandidacyBody): void {
+    if (env.from === this.id) return;
+    this.noteParticipant(b.info, b);
+    if (b.term > this.seenTerm) this.seenTerm = b.term;
+    if (this.role === 'manager' && this.coordinator) {
+      // a live manager answers instead of letting an election depose it
+      this.onHello(env, b);
+      return;
+    }
+    if (this.inState('active.electing')) {
+      if (b.term > this.term) {
+        this.term = b.term;
+        this.votes.clear();
+      }
+      this.voteIfReady();
+    }
+  }
+
+  private voteIfReady(): void {
+    if (!this.inState('active.electing') || this.votedTerm >= this.term) return;
+    const best = bestCandidate(
+      this.recentParticipants()
+        .filter((p) => this.quorumBase().counts(p.info.id) || p.info.id === this.id)
+        .map((p) => p.info),
+    );
+    if (!best) return;
+    this.votedTerm = this.term;
+    const vote: M.VoteBody = { term: this.term, for: best.id, info: this.nodeInfo(), ...this.position() };
+    if (best.id === this.id) this.countVote(this.id, vote);
+    else this.sendTo(best.id, 'vote', vote);
+  }
+
+  private onVote(env: Envelope, b: M.VoteBody): void {
+    this.noteParticipant(b.info, b);
+    if (b.for !== this.id || !this.inState('active.electing')) return;
+    if (b.term > this.term) {
+      this.term = b.term;
+      this.votes.clear();
+      this.votedTerm = 0;
+      this.voteIfReady();
+    }
+    if (b.term === this.term) this.countVote(env.from, b);
+  }
+
+  private countVote(from: string, b: M.VoteBody): void {
+    this.votes.set(from, b);
+    const base = this.quorumBase();
+    const n = [...this.votes.keys()].filter((id) => base.counts(id)).length;
+    if (hasMajority(n, base.total, this.settings.quorum) && this.votes.has(this.id)) {
+      this.send({ type: 'ELECTION_WON' });
+    }
+  }
+
+  private becomeElectedManager(): void {
+    const epoch = this.term;
+    this.highestEpoch = Math.max(this.highestEpoch, epoch);
+    this.managingEpoch = epoch;
+    this.managerId = this.id;
+    const db = this.replica.db;
+    const takingPart = this.recentParticipants();
+    const present = new Set(takingPart.map((p) => p.info.id));
+    const add = takingPart
+      .filter((p) => db.nodes[p.info.id]?.incarnation !== p.info.incarnation)
+      .map((p) => p.info);
+    const remove = Object.keys(db.nodes)
+      .filter((id) => !present.has(id))
+      .map((id) => ({ id, reason: 'failed' as const }));
+    const keepBackup = db.meta.backup && present.has(db.meta.backup) && db.meta.backup !== this.id ? db.meta.backup : undefined;
+    this.leadershipOp = {
+      membership: {
+        epoch,
+        manager: this.id,
+        ...(keepBackup ? { backup: keepBackup } : {}),
+        add,
+        remove,
+        ...(Object.keys(db.meta.settings).length ? {} : { settings: clusterSettings(this.settings) }),
+      },
+    };
+    this.pendingFailed = remove.map((r) => r.id);
+    // bring the log up to the highest committed seq any voter holds before committing anything
+    let best: { node: string; seq: number } | null = null;
+    for (const [id, v] of this.votes) {
+      if (v.committedSeq > this.replica.committedSeq && (!best || v.committedSeq > best.seq)) best = { node: id, seq: v.committedSeq };
+    }
+    this.catchUpFrom = best;
+    this.lastTakeoverAt = this.clock.now();
+    this.sendHeartbeat();
+  }
+
+  private pendingFailed: string[] = [];
+
+  // ---------------------------------------------------------------- takeover and handover
+
+  private takeOver(kind: 'takeover' | 'handover'): void {
+    const epoch = this.highestEpoch + 1;
+    const old = this.replica.db.meta.manager;
+    this.highestEpoch = epoch;
+    this.managingEpoch = epoch;
+    this.managerId = this.id;
+    const leaving = kind === 'handover' ? this.handoverReason : 'failed';
+    const remove = old && old !== this.id && (kind === 'takeover' || leaving === 'leave') ? [{ id: old, reason: leaving === 'leave' ? ('leave' as const) : ('failed' as const) }] : [];
+    this.leadershipOp = { membership: { epoch, manager: this.id, remove } };
+    this.pendingFailed = remove.map((r) => r.id);
+    this.catchUpFrom = null;
+    this.lastTakeoverAt = this.clock.now();
+    // announce first: the new epoch is on the wire before anything else
+    this.sendHeartbeat();
+  }
+
+  private handoverReason: 'leave' | 'switchover' = 'leave';
+
+  private onHandover(env: Envelope, b: M.HandoverBody): void {
+    if (this.fenced(env) || env.from === this.id) return;
+    this.handoverReason = b.reason;
+    this.send({ type: 'HANDOVER' });
+  }
+
+  /** The manager role was entered (election, takeover, handover): run the coordinator's recovery. */
+  private async recoverAsManager(): Promise<void> {
+    const runtime = this;
+    const coordinator = new UpdateCoordinator({
+      self: this.id,
+      get epoch() {
+        return runtime.managingEpoch;
+      },
+      quorum: this.settings.quorum,
+      glup: this.settings.glup,
+      retransmitMs: this.settings.retransmitMs,
+      missedHeartbeats: this.settings.missedHeartbeats,
+      now: () => this.clock.now(),
+      replica: this.replica,
+      sendTo: (node, type, body) => this.sendTo(node, type, body),
+      publishUpdate: (type, body) => this.publish(subjects.update(this.cluster), type, body),
+      committed: (records) => this.onCommitted(records, true),
+      rejected: (sub, err) => this.answerSubmission(sub.origin, { id: sub.id, error: { code: err.code, message: err.message } }),
+      declareFailed: (node) => this.declareFailed(node),
+    });
+    this.coordinator = coordinator;
+    for (const id of this.pendingFailed) coordinator.declaredFailed.add(id);
+    const now = this.clock.now();
+    for (const id of Object.keys(this.replica.db.nodes)) this.lastHeard.set(id, now);
+    if (this.catchUpFrom) {
+      const from = this.catchUpFrom;
+      await this.fetchFrom(from.node, this.replica.committedSeq + 1, from.seq, true);
+    }
+    if (this.coordinator !== coordinator) return;
+    this.confirmedUpTo = this.replica.lastSeq;
+    coordinator.resendHeld();
+    coordinator.active = false;
+    await this.waitUntil(() => coordinator.inFlightCount === 0 || this.coordinator !== coordinator);
+    if (this.coordinator !== coordinator) return;
+    if (this.leadershipOp) {
+      coordinator.submit({ id: `${this.id}:lead:${this.managingEpoch}`, origin: this.id, op: this.leadershipOp }, true);
+      this.leadershipOp = null;
+    }
+    (this.actor?.system.get('coordinator') as AnyActorRef | undefined)?.send({ type: 'RECOVERED' });
+    for (const p of this.pending.values()) this.sendSubmission(p, true);
+  }
+
+  private waitUntil(cond: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (cond() || this.role === 'stopped') return resolve();
+        this.clock.setTimeout(check, Math.max(1, this.settings.heartbeatMs / 10));
+      };
+      check();
+    });
+  }
+
+  private beginHandover(ev: NodeMachineEvent): void {
+    const leaving = ev.type === 'LEAVE';
+    const to = ev.type === 'SWITCHOVER' ? ev.to : this.replica.db.meta.backup;
+    this.handoverTo = to && to !== this.id ? to : null;
+    this.handoverLeaving = leaving;
+    this.coordinatorRef?.send({ type: 'DRAIN' });
+    void this.waitUntil(() => !this.coordinator || this.coordinator.inFlightCount === 0).then(() => {
+      this.coordinatorRef?.send({ type: 'DRAINED' });
+    });
+  }
+
+  private handoverLeaving = false;
+
+  private completeHandover(): void {
+    const to = this.handoverTo;
+    if (to) {
+      this.sendTo(to, 'handover', { reason: this.handoverLeaving ? 'leave' : 'switchover', commitSeq: this.replica.committedSeq } satisfies M.HandoverBody);
+    }
+    this.coordinator?.stop();
+    this.coordinator = null;
+    this.managingEpoch = 0;
+    this.send({ type: 'HANDED_OVER', leaving: this.handoverLeaving });
+    if (this.handoverLeaving && !to) this.send({ type: 'LEFT' });
+  }
+
+  private startLeave(): void {
+    if (this.handoverLeaving) return; // a manager that handed over waits for its successor's epoch
+    if (!this.replica.db.nodes[this.id]) {
+      this.send({ type: 'LEFT' });
+      return;
+    }
+    this.submit({ membership: { remove: [{ id: this.id, reason: 'leave' }] } }).catch(() => this.send({ type: 'LEFT' }));
+  }
+
+  // ---------------------------------------------------------------- heartbeats and liveness
+
+  private sendHeartbeat(): void {
+    const db = this.replica.db;
+    const members = Object.keys(db.nodes);
+    const body: M.HeartbeatBody = {
+      role: this.role === 'manager' || this.managingEpoch ? 'manager' : 'backup',
+      manager: this.role === 'manager' || this.managingEpoch ? this.id : (db.meta.manager ?? ''),
+      backup: db.meta.backup,
+      commitSeq: this.replica.committedSeq,
+      lastSeq: this.replica.lastSeq,
+      members,
+    };
+    if (this.settings.heartbeat === 'multicast') {
+      this.publish(subjects.heartbeat(this.cluster), 'heartbeat', body);
+    } else {
+      for (const m of members) if (m !== this.id) this.sendTo(m, 'heartbeat', body);
+    }
+  }
+
+  private onHeartbeat(env: Envelope, b: M.HeartbeatBody): void {
+    if (env.from === this.id) return;
+    if (this.fenced(env)) return;
+    const now = this.clock.now();
+    if (b.role === 'manager') {
+      if (this.role === 'manager' && this.coordinator) {
+        // two managers meet (quorum none heal, or a deposed one): higher epoch, then smaller id, stays
+        if (env.epoch > this.managingEpoch || (env.epoch === this.managingEpoch && env.from < this.id)) this.stepDown();
+        return;
+      }
+      const foreign = this.managerId !== null && this.managerId !== env.from && env.epoch > this.replica.db.meta.epoch;
+      this.managerId = env.from;
+      this.lastManagerHbAt = now;
+      if (!this.isMember() || this.role === 'isolated') {
+        this.send({ type: 'MANAGER_HEARD' });
+      } else if (foreign && !b.members.includes(this.id)) {
+        this.send({ type: 'REMOVED' });
+      }
+    } else {
+      this.lastBackupHbAt = now;
+    }
+    this.sendTo(env.from, 'heartbeat-ack', { committedSeq: this.replica.committedSeq } satisfies M.HeartbeatAckBody);
+    if (!this.isMember() || b.role !== 'manager') return;
+    if (!b.members.includes(this.id) && b.commitSeq >= this.replica.committedSeq && !this.inState('active.leaving')) {
+      this.send({ type: 'REMOVED' });
+      return;
+    }
+    if (b.commitSeq > this.replica.committedSeq) {
+      if (this.replica.lastSeq >= b.commitSeq && this.confirmedUpTo >= b.commitSeq) {
+        this.enqueue(async () => this.commitTo(b.commitSeq));
+      } else {
+        this.requestFetch(env.from, Math.min(this.confirmedUpTo, this.replica.committedSeq) + 1, b.commitSeq);
+      }
+    }
+  }
+
+  private stepDown(): void {
+    this.coordinator?.stop();
+    this.coordinator = null;
+    this.managingEpoch = 0;
+    this.send({ type: 'REMOVED' });
+  }
+
+  private onTick(): void {
+    const now = this.clock.now();
+    const hb = this.settings.heartbeatMs;
+    const missed = this.settings.missedHeartbeats;
+    const role = this.role;
+    if ((role === 'manager' || role === 'backup') && now >= this.nextHeartbeatAt) {
+      this.sendHeartbeat();
+      this.nextHeartbeatAt = Math.max(this.nextHeartbeatAt + hb, now);
+    }
+    if (role === 'manager' || role === 'backup') this.checkQuorum(now);
+    if (role === 'manager' && this.coordinator) {
+      for (const m of Object.keys(this.replica.db.nodes)) {
+        if (m === this.id) continue;
+        const last = this.lastHeard.get(m) ?? now;
+        if (!this.lastHeard.has(m)) this.lastHeard.set(m, now);
+        if (now - last >= missed * hb) this.coordinator.declare(m);
+      }
+      this.coordinatorRef?.send({ type: 'TICK' });
+    }
+    if (role === 'backup' && now - this.lastManagerHbAt >= missed * hb && this.inState('active.member.backup.watching')) {
+      this.send({ type: 'MANAGER_SUSPECTED' });
+    }
+    if (role === 'client' && now - this.lastManagerHbAt >= missed * hb && now - this.lastBackupHbAt >= missed * hb) {
+      this.send({ type: 'LEADERS_LOST' });
+    }
+    if (role === 'isolated' && this.majorityReachable() && this.recentParticipants().length > 1) {
+      this.send({ type: 'MAJORITY_VISIBLE' });
+    }
+    this.retransmitSubmissions(now);
+  }
+
+  /** A manager or backup that hears less than a majority for (missed − 1) intervals steps aside. */
+  private checkQuorum(now: number): void {
+    if (this.settings.quorum === 'none') return;
+    const window = (this.settings.missedHeartbeats - 1) * this.settings.heartbeatMs;
+    const members = Object.keys(this.replica.db.nodes);
+    let heard = 0;
+    for (const m of members) {
+      if (m === this.id || now - (this.lastHeard.get(m) ?? -Infinity) < window) heard++;
+    }
+    if (!members.includes(this.id)) heard++;
+    if (hasMajority(heard, Math.max(members.length, 1), 'majority')) {
+      this.lastQuorumAt = now;
+    } else if (now - this.lastQuorumAt >= window) {
+      this.coordinator?.stop();
+      this.coordinator = null;
+      this.managingEpoch = 0;
+      this.send({ type: 'QUORUM_LOST' });
+    }
+  }
+
+  private declareFailed(node: string): void {
+    if (this.removalsPending.has(node) || !this.coordinator) return;
+    this.removalsPending.add(node);
+    this.coordinator.submit(
+      { id: `${this.id}:fail:${node}:${this.managingEpoch}:${this.replica.lastSeq}`, origin: this.id, op: { membership: { remove: [{ id: node, reason: 'failed' }] } } },
+      true,
+    );
+    this.coordinator.sequence();
+  }
+
+  private sendConfirmRequest(): void {
+    this.confirms.clear();
+    this.confirms.set(this.id, true);
+    const members = Object.keys(this.replica.db.nodes).filter((m) => m !== this.id && m !== this.replica.db.meta.manager);
+    for (const m of members) this.sendTo(m, 'confirm-request', {});
+    this.evaluateConfirms();
+  }
+
+  private onConfirmRequest(env: Envelope): void {
+    const window = (this.settings.missedHeartbeats - 1) * this.settings.heartbeatMs;
+    const lost = this.role !== 'manager' && this.clock.now() - this.lastManagerHbAt >= window;
+    this.sendTo(env.from, 'confirm-reply', { lost } satisfies M.ConfirmReplyBody);
+  }
+
+  private onConfirmReply(env: Envelope, b: M.ConfirmReplyBody): void {
+    if (!this.inState('active.member.backup.confirming')) return;
+    this.confirms.set(env.from, b.lost);
+    this.evaluateConfirms();
+  }
+
+  private evaluateConfirms(): void {
+    const total = Object.keys(this.replica.db.nodes).length;
+    const yes = [...this.confirms.values()].filter(Boolean).length;
+    if (hasMajority(yes, total, this.settings.quorum)) {
+      this.send({ type: 'TAKEOVER_CONFIRMED' });
+      return;
+    }
+    const possible = total - 1; // everyone but the suspected manager
+    if (this.confirms.size >= possible) this.send({ type: 'TAKEOVER_DENIED' });
+  }
+
+  // ---------------------------------------------------------------- joining
+
+  private sendJoinRequest(): void {
+    if (!this.managerId) {
+      this.sendHello();
+      return;
+    }
+    this.sendTo(this.managerId, 'join-request', { info: this.nodeInfo(), ...this.position() } satisfies M.JoinRequestBody);
+  }
+
+  private onJoinRequest(env: Envelope, b: M.JoinRequestBody): void {
+    const coord = this.coordinator;
+    if (this.role !== 'manager' || !coord || !coord.active) return;
+    const r = this.replica;
+    const mine = b.lastSeq > 0 ? r.recordAt(b.lastSeq) : undefined;
+    // a joiner whose log ends at a snapshot (no id) holds committed state only
+    const atSnapshot = b.lastId === '' && b.lastSeq <= r.committedSeq;
+    const matches = b.lastSeq === 0 || atSnapshot || (mine !== undefined && mine.epoch === b.lastEpoch && mine.id === b.lastId);
+    const canSuffix = matches && b.lastSeq >= r.firstHeldSeq - 1;
+    const accept: M.JoinAcceptBody = canSuffix
+      ? { records: r.range(Math.min(b.lastSeq, r.committedSeq) + 1, r.committedSeq), commitSeq: r.committedSeq }
+      : { snapshot: r.committedSnapshot(), records: [], commitSeq: r.committedSeq };
+    this.sendTo(env.from, 'join-accept', accept);
+    const row = r.tentativeDb.nodes[b.info.id];
+    if (row && row.incarnation === b.info.incarnation) return;
+    coord.submit(
+      { id: `${this.id}:join:${b.info.id}:${b.info.incarnation}`, origin: this.id, op: { membership: { add: [b.info] } } },
+      false,
+    );
+    coord.sequence();
+  }
+
+  private onJoinAccept(env: Envelope, b: M.JoinAcceptBody): void {
+    if (this.fenced(env) || this.isMember()) return;
+    this.managerId = env.from;
+    this.enqueue(async () => {
+      const r = this.replica;
+      // a snapshot replaces a log that is behind it or whose uncommitted tail the manager refused
+      if (b.snapshot && (b.snapshot.seq > r.committedSeq || (b.snapshot.seq === r.committedSeq && r.lastSeq > r.committedSeq))) {
+        this.reportConflicts(b.snapshot.submissions ?? [], env.from, env.epoch);
+        await r.resetTo(b.snapshot);
+        this.confirmedUpTo = r.committedSeq;
+      }
+      await this.applyRecords(env.from, b.records, true);
+      this.commitTo(b.commitSeq);
+    });
+  }
+
+  /** quorum none: updates of the losing side that the winner's database does not hold. */
+  private reportConflicts(winnerIds: string[], manager: string, epoch: number): void {
+    if (this.settings.quorum !== 'none') return;
+    const keep = new Set(winnerIds);
+    const discarded = this.replica.range(this.replica.firstHeldSeq, this.replica.lastSeq).filter((r) => !keep.has(r.id));
+    if (!discarded.length) return;
+    this.counters.conflicts += discarded.length;
+    this.emit('conflict', { discarded, winner: { manager, epoch } });
+  }
+
+  // ---------------------------------------------------------------- updates (member side)
+
+  private enqueue(work: () => Promise<void> | void): void {
+    const next = this.work.then(work).catch((e) => this.logger.error('update processing failed', { error: String((e as Error).stack ?? e) }));
+    this.work = next;
+    void this.clock.track(next);
+  }
+
+  private onUpdate(env: Envelope, b: M.UpdateBody): void {
+    if (env.from === this.id) return;
+    if (this.fenced(env)) return;
+    if (env.epoch > this.replica.db.meta.epoch && this.managerId !== env.from) {
+      // a new manager: only what it confirms may commit from now on
+      this.managerId = env.from;
+      this.confirmedUpTo = this.replica.committedSeq;
+    }
+    if (this.role === 'manager') return;
+    this.enqueue(async () => {
+      const acks = await this.applyRecords(env.from, b.records, false);
+      if (acks.length) this.sendTo(env.from, 'update-ack', { acks } satisfies M.UpdateAckBody);
+      this.commitTo(b.commitSeq);
+    });
+  }
+
+  /**
+   * Logs records from the manager in seq order (append before ack): duplicates are acked
+   * and ignored, a divergent uncommitted tail is replaced, a gap is buffered and fetched.
+   * `committed` records (join, catch-up) are committed as they are logged.
+   */
+  private async applyRecords(from: string, records: UpdateRecord[], committed: boolean): Promise<{ seq: number; id: string }[]> {
+    const acks: { seq: number; id: string }[] = [];
+    const sorted = [...records].sort((a, b) => a.seq - b.seq);
+    for (const r of sorted) this.buffered.set(r.seq, r);
+    for (;;) {
+      let progressed = false;
+      for (const [seq, r] of [...this.buffered].sort((a, b) => a[0] - b[0])) {
+        const rp = this.replica;
+        if (seq <= rp.committedSeq) {
+          this.buffered.delete(seq);
+          acks.push({ seq, id: r.id });
+          continue;
+        }
+        if (seq <= rp.lastSeq) {
+          const mine = rp.recordAt(seq);
+          this.buffered.delete(seq);
+          if (mine && mine.id === r.id && mine.epoch === r.epoch) {
+            this.confirmedUpTo = Math.max(this.confirmedUpTo, seq);
+            acks.push({ seq, id: r.id });
+            if (committed) this.commitTo(seq);
+            continue;
+          }
+          await rp.truncateAfter(seq - 1);
+          await rp.append([r]);
+        } else if (seq === rp.lastSeq + 1) {
+          this.buffered.delete(seq);
+          await rp.append([r]);
+        } else {
+          break;
+        }
+        this.confirmedUpTo = Math.max(this.confirmedUpTo, seq);
+        acks.push({ seq, id: r.id });
+        if (committed) this.commitTo(seq);
+        progressed = true;
+      }
+      if (!progressed) break;
+    }
+    const firstMissing = this.replica.lastSeq + 1;
+    const waiting = [...this.buffered.keys()].filter((s) => s > firstMissing);
+    if (waiting.length) this.requestFetch(from, firstMissing, Math.min(...waiting) - 1);
+    return acks;
+  }
+
+  private onCommitNotice(env: Envelope, b: M.CommitBody): void {
+    if (env.from === this.id || this.fenced(env) || this.role === 'manager') return;
+    this.enqueue(() => this.commitTo(b.commitSeq));
+  }
+
+  private commitTo(seq: number): void {
+    const limit = Math.min(seq, this.confirmedUpTo);
+    if (limit <= this.replica.committedSeq) return;
+    const records = this.replica.commitTo(limit);
+    this.onCommitted(records, false);
+  }
+
+  private requestFetch(from: string, lo: number, hi: number): void {
+    const now = this.clock.now();
+    if (hi < lo || now - this.lastFetchAt < this.settings.retransmitMs / 2) return;
+    this.lastFetchAt = now;
+    this.sendTo(from, 'fetch', { from: lo, to: hi } satisfies M.FetchBody);
+  }
+
+  private readonly fetchWaiters = new Set<() => void>();
+
+  /** Election catch-up: fetch committed records from a voter and wait for them. */
+  private async fetchFrom(node: string, lo: number, hi: number, committed: boolean): Promise<void> {
+    this.fetchCommitted = committed ? node : null;
+    const deadline = this.clock.now() + this.settings.updateTimeoutMs;
+    while (this.replica.committedSeq < hi && this.clock.now() < deadline && this.role !== 'stopped') {
+      this.lastFetchAt = -Infinity;
+      this.requestFetch(node, Math.max(lo, this.replica.committedSeq + 1), hi);
+      await new Promise<void>((resolve) => {
+        const t = this.clock.setTimeout(() => {
+          this.fetchWaiters.delete(resolve);
+          resolve();
+        }, this.settings.retransmitMs);
+        this.fetchWaiters.add(() => {
+          this.clock.clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.fetchCommitted = null;
+  }
+
+  private fetchCommitted: string | null = null;
+
+  private onFetch(env: Envelope, b: M.FetchBody): void {
+    const r = this.replica;
+    const reply: M.FetchReplyBody =
+      b.from < r.firstHeldSeq
+        ? { snapshot: r.committedSnapshot(), records: r.range(r.committedSeq + 1, b.to), commitSeq: r.committedSeq }
+        : { records: r.range(b.from, b.to), commitSeq: r.committedSeq };
+    this.sendTo(env.from, 'fetch-reply', reply);
+  }
+
+  private onFetchReply(env: Envelope, b: M.FetchReplyBody): void {
+    const fromVoter = this.fetchCommitted === env.from;
+    if (!fromVoter && this.fenced(env)) return;
+    this.enqueue(async () => {
+      if (b.snapshot && b.snapshot.seq > this.replica.committedSeq) {
+        await this.replica.resetTo(b.snapshot);
+        this.confirmedUpTo = this.replica.committedSeq;
+      }
+      // a voter's records up to its commit point are committed cluster-wide
+      const committedPart = fromVoter ? b.records.filter((r) => r.seq <= b.commitSeq) : b.records;
+      const acks = await this.applyRecords(env.from, committedPart, fromVoter);
+      if (!fromVoter && acks.length && env.from === this.managerId && this.role !== 'manager') {
+        this.sendTo(env.from, 'update-ack', { acks } satisfies M.UpdateAckBody);
+      }
+      if (!fromVoter) this.commitTo(b.commitSeq);
+      for (const w of this.fetchWaiters) w();
+      this.fetchWaiters.clear();
+    });
+  }
+
+  /** Everything that follows a commit on this node: events, roles, submitters, removals. */
+  private onCommitted(records: UpdateRecord[], asManager: boolean): void {
+    if (!records.length) return;
+    this.counters.updatesCommitted += records.length;
+    for (const r of records) {
+      if ('membership' in r.op) {
+        for (const x of r.op.membership.remove ?? []) this.removalsPending.delete(x.id);
+        this.emitMembership(r);
+      }
+      this.emit('update', r);
+      if (asManager) this.answerSubmission(r.origin, { id: r.id, seq: r.seq, epoch: r.epoch });
+    }
+    this.resolveCommitted();
+    this.checkRole();
+  }
+
+  private emitMembership(r: UpdateRecord): void {
+    if (!('membership' in r.op)) return;
+    const m = r.op.membership;
+    const db = this.replica.db;
+    this.emit('membership', {
+      epoch: db.meta.epoch,
+      seq: r.seq,
+      members: Object.keys(db.nodes),
+      joined: (m.add ?? []).map((n) => n.id),
+      left: m.remove ?? [],
+    });
+  }
+
+  private checkRole(): void {
+    const db = this.replica.db;
+    const inDb = !!db.nodes[this.id];
+    if (this.inState('active.leaving')) {
+      if (!inDb) this.send({ type: 'LEFT' });
+      return;
+    }
+    if (!this.actor || this.role === 'stopped') return;
+    const dbRole: MemberRole = db.meta.manager === this.id ? 'manager' : db.meta.backup === this.id ? 'backup' : 'client';
+    if (!this.isMember()) {
+      if (inDb && db.meta.manager && db.meta.manager !== this.id) {
+        this.managerId = db.meta.manager;
+        this.send({ type: 'JOINED', role: dbRole });
+      }
+      return;
+    }
+    if (!inDb) {
+      if (this.role !== 'manager') this.send({ type: 'REMOVED' });
+      return;
+    }
+    if (this.role === 'manager') return;
+    if (db.meta.manager && db.meta.manager !== this.id) this.managerId = db.meta.manager;
+    if (dbRole !== this.role && dbRole !== 'manager') this.send({ type: 'ROLE', role: dbRole });
+  }
+
+  // ---------------------------------------------------------------- submissions
+
+  private sendSubmission(p: PendingSubmission, force = false): void {
+    if (p.result) return;
+    const now = this.clock.now();
+    if (!force && now - p.lastSentAt < this.settings.retransmitMs) return;
+    if (!this.isMember() && !this.inState('active.leaving')) return; // held until this node is a member
+    p.lastSentAt = now;
+    if (this.role === 'manager' && this.coordinator) {
+      this.coordinator.submit({ id: p.id, origin: this.id, op: p.op });
+      this.coordinator.sequence();
+      return;
+    }
+    this.publish(subjects.submit(this.cluster), 'submit', { id: p.id, op: p.op } satisfies M.SubmitBody);
+  }
+
+  private flushSubmissions(): void {
+    for (const p of this.pending.values()) this.sendSubmission(p, true);
+  }
+
+  private retransmitSubmissions(now: number): void {
+    for (const p of [...this.pending.values()]) {
+      if (now >= p.deadline) {
+        this.pending.delete(p.id);
+        p.reject(new GlupError('TIMEOUT', `update ${p.id} not committed within ${this.settings.updateTimeoutMs} ms`));
+        continue;
+      }
+      this.sendSubmission(p);
+    }
+  }
+
+  private onSubmit(env: Envelope, b: M.SubmitBody): void {
+    if (this.role !== 'manager' || !this.coordinator) return;
+    let op: Op = b.op;
+    if (!('membership' in op) && !('groupJoin' in op) && !('groupLeave' in op) && !('groupMessage' in op)) {
+      try {
+        op = validateOp(op, { maxUpdateBytes: this.settings.maxUpdateBytes });
+      } catch (e) {
+        const err = e as GlupError;
+        this.answerSubmission(env.from, { id: b.id, error: { code: err.code ?? 'INVALID_OP', message: err.message } });
+        return;
+      }
+    }
+    this.coordinator.submit({ id: b.id, origin: env.from, op });
+    this.coordinator.sequence();
+  }
+
+  private answerSubmission(origin: string, body: M.SubmitResultBody): void {
+    if (origin === this.id) this.onSubmitResult(body);
+    else this.sendTo(origin, 'submit-result', body);
+  }
+
+  private onSubmitResult(b: M.SubmitResultBody): void {
+    const p = this.pending.get(b.id);
+    if (!p) return;
+    if (b.error) {
+      this.pending.delete(b.id);
+      const code = b.error.code as GlupError['code'];
+      p.reject(new GlupError(code, b.error.message.replace(/^[A-Z_]+: /, '')));
+      return;
+    }
+    p.result = { seq: b.seq!, epoch: b.epoch! };
+    this.resolveCommitted();
+  }
+
+  /** Read your writes: a submitter resolves once its own node.db includes the update. */
+  private resolveCommitted(): void {
+    for (const p of [...this.pending.values()]) {
+      const seq = p.result?.seq ?? this.replica.submissions.get(p.id);
+      if (seq !== undefined && seq <= this.replica.committedSeq && this.replica.submissions.get(p.id) === seq) {
+        this.pending.delete(p.id);
+        const rec = this.replica.recordAt(seq);
+        p.resolve(p.result ?? { seq, epoch: rec?.epoch ?? this.epoch });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private onStatusRequest(env: Envelope): void {
+    if (this.role !== 'manager') return;
+    void env;
+    this.emit('status-request', env);
+  }
+
+  private waitForRole(role: Role): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.role === role) return resolve();
+      const off = this.on('role', (r: Role) => {
+        if (r === role) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  private teardown(err: GlupError): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.coordinator?.stop();
+    this.coordinator = null;
+    if (this.role !== 'stopped') {
+      this.setRole('stopped');
+      this.bus?.close();
+      void this.opts.transport.close();
+    }
+  }
+
+  /** State value of the node machine (for the dashboard and status). */
+  get machineState(): unknown {
+    return this.stateValue();
+  }
+}
+
+/** Maps the node machine's state to the public role. */
+export function roleOf(value: unknown): Role | null {
+  if (value === 'idle') return null;
+  if (value === 'stopped') return 'stopped';
+  if (typeof value !== 'object' || value === null) return null;
+  const active = (value as { active?: unknown }).active;
+  if (active === undefined) return null;
+  if (active === 'discovering' || active === 'electing' || active === 'joining') return 'joining';
+  if (active === 'isolated') return 'isolated';
+  if (active === 'leaving') return null;
+  const member = (active as { member?: unknown }).member;
+  if (member === 'client') return 'client';
+  if (member === 'manager') return 'manager';
+  if (member === 'backup' || (typeof member === 'object' && member !== null && 'backup' in member)) return 'backup';
+  return null;
+}
+
+function round(t: number): number {
+  return Math.round(t * 1000) / 1000;
+}
+
+export { majorityOf };

@@ -1,0 +1,13 @@
+/** glup — the package's main export (SPEC section 11). */
+export { createNode } from './actors/createNode.js';
+export type { NodeRuntime as GlupNodeRuntime } from './actors/runtime.js';
+export type * from './actors/types.js';
+export { memoryNetwork, type MemoryNetwork } from './bus/memory.js';
+export { natsTransport } from './bus/nats.js';
+export { memoryStore } from './persistence/memory.js';
+export { fileStore } from './persistence/file.js';
+export { jetstreamStore } from './persistence/jetstream.js';
+export { GlupError, type GlupErrorCode } from './errors.js';
+export type { ClusterDb, DataOp, UpdateRecord } from './db/types.js';
+export type { Transport } from './bus/transport.js';
+export type { Store } from './persistence/store.js';
