@@ -16,13 +16,14 @@ import type { Clock } from '../clock.js';
 import { GlupError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ClusterDb, DataOp, NodeInfo, Op, UpdateRecord } from '../db/types.js';
-import { validateOp } from '../db/validate.js';
+import { validateOp, validateSystemOp } from '../db/validate.js';
 import { memoryStore } from '../persistence/memory.js';
 import { Replica } from './replica.js';
 import { UpdateCoordinator, type Submission } from './coordinator.js';
 import { clusterSettings, resolveSettings } from './settings.js';
+import { GroupHost } from './groups.js';
 import type * as M from './messages.js';
-import type { InspectionEvent, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
+import type { GroupHandle, InspectionEvent, JoinGroupOptions, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
 
 type Listener = (...args: any[]) => void;
 
@@ -110,6 +111,36 @@ export class NodeRuntime {
     this.clock = opts.transport.clock;
     this.logger = (opts.logger ?? silentLogger()).child({ node: opts.id });
     this.replica = new Replica(opts.cluster, opts.store ?? memoryStore(), this.clock, this.logger, this.settings.snapshotEvery);
+    this.groups = new GroupHost({
+      id: this.id,
+      cluster: this.cluster,
+      get db() {
+        return runtime.replica.db;
+      },
+      maxUpdateBytes: this.settings.maxUpdateBytes,
+      submit: (op) => this.submit(op),
+      publishOn: (subject, body) => this.publish(subject, 'group-message', body),
+      emit: (event, ...args) => this.emit(event, ...args),
+      on: (event, fn) => this.on(event, fn),
+    });
+    const runtime = this;
+  }
+
+  private readonly groups: GroupHost;
+
+  /** Joins `process` of this node to `group` (a GLUP update); resolves once committed. */
+  joinGroup(group: string, process: string, opts?: JoinGroupOptions): Promise<GroupHandle> {
+    return this.groups.join(group, process, opts);
+  }
+
+  /** Sends to a group from this node, member or not (SPEC section 7). */
+  async send(group: string, msg: unknown, opts: { mode?: 'all' | 'one' | 'ordered'; key?: string } = {}): Promise<void> {
+    const mode = opts.mode ?? 'all';
+    if (mode === 'ordered') {
+      await this.groups.broadcastOrdered(group, msg);
+      return;
+    }
+    this.groups.send(group, msg, mode, opts.key);
   }
 
   // ---------------------------------------------------------------- public surface
@@ -184,7 +215,7 @@ export class NodeRuntime {
     });
     this.actor.subscribe((snap) => this.onSnapshot(snap.value));
     this.actor.start();
-    this.send({ type: 'START' });
+    this.sendEvent({ type: 'START' });
     const joined = new Promise<void>((resolve, reject) => {
       if (this.isMember()) return resolve();
       const off = this.on('role', (r: Role) => {
@@ -214,12 +245,14 @@ export class NodeRuntime {
 
   /** Submits an application update (SPEC section 4). */
   update(op: DataOp): Promise<{ seq: number; epoch: number }> {
+    let valid: DataOp;
     try {
-      validateOp(op, { maxUpdateBytes: this.settings.maxUpdateBytes });
+      // a fresh copy: the caller may keep mutating its object after submitting
+      valid = validateOp(op, { maxUpdateBytes: this.settings.maxUpdateBytes });
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.submit(op);
+    return this.submit(valid);
   }
 
   submit(op: Op): Promise<{ seq: number; epoch: number }> {
@@ -239,7 +272,7 @@ export class NodeRuntime {
   async leave(): Promise<void> {
     if (this.role === 'stopped') return;
     const stopped = this.waitForRole('stopped');
-    this.send({ type: 'LEAVE' });
+    this.sendEvent({ type: 'LEAVE' });
     await stopped;
   }
 
@@ -257,12 +290,13 @@ export class NodeRuntime {
         }
       });
     });
-    this.send({ type: 'SWITCHOVER', to });
+    this.sendEvent({ type: 'SWITCHOVER', to });
     await done;
   }
 
   async kill(): Promise<void> {
     this.teardown(new GlupError('STOPPED', `node ${this.id} was killed`));
+    this.groups.stop();
     this.actor?.stop();
     this.setRole('stopped');
     this.bus?.close();
@@ -300,7 +334,7 @@ export class NodeRuntime {
     };
   }
 
-  private send(ev: NodeMachineEvent): void {
+  private sendEvent(ev: NodeMachineEvent): void {
     this.actor?.send(ev);
   }
 
@@ -585,7 +619,7 @@ export class NodeRuntime {
     if (env.from === this.id || this.fenced(env)) return;
     if (this.isMember() && this.managerId === env.from) return;
     this.managerId = env.from;
-    this.send({ type: 'MANAGER_HEARD' });
+    this.sendEvent({ type: 'MANAGER_HEARD' });
   }
 
   /** The membership a vote count is measured against (SPEC section 3, "Majority"). */
@@ -665,7 +699,7 @@ export class NodeRuntime {
     const base = this.quorumBase();
     const n = [...this.votes.keys()].filter((id) => base.counts(id)).length;
     if (hasMajority(n, base.total, this.settings.quorum) && this.votes.has(this.id)) {
-      this.send({ type: 'ELECTION_WON' });
+      this.sendEvent({ type: 'ELECTION_WON' });
     }
   }
 
@@ -730,7 +764,7 @@ export class NodeRuntime {
   private onHandover(env: Envelope, b: M.HandoverBody): void {
     if (this.fenced(env) || env.from === this.id) return;
     this.handoverReason = b.reason;
-    this.send({ type: 'HANDOVER' });
+    this.sendEvent({ type: 'HANDOVER' });
   }
 
   /** The manager role was entered (election, takeover, handover): run the coordinator's recovery. */
@@ -806,17 +840,17 @@ export class NodeRuntime {
     this.coordinator?.stop();
     this.coordinator = null;
     this.managingEpoch = 0;
-    this.send({ type: 'HANDED_OVER', leaving: this.handoverLeaving });
-    if (this.handoverLeaving && !to) this.send({ type: 'LEFT' });
+    this.sendEvent({ type: 'HANDED_OVER', leaving: this.handoverLeaving });
+    if (this.handoverLeaving && !to) this.sendEvent({ type: 'LEFT' });
   }
 
   private startLeave(): void {
     if (this.handoverLeaving) return; // a manager that handed over waits for its successor's epoch
     if (!this.replica.db.nodes[this.id]) {
-      this.send({ type: 'LEFT' });
+      this.sendEvent({ type: 'LEFT' });
       return;
     }
-    this.submit({ membership: { remove: [{ id: this.id, reason: 'leave' }] } }).catch(() => this.send({ type: 'LEFT' }));
+    this.submit({ membership: { remove: [{ id: this.id, reason: 'leave' }] } }).catch(() => this.sendEvent({ type: 'LEFT' }));
   }
 
   // ---------------------------------------------------------------- heartbeats and liveness
@@ -853,9 +887,9 @@ export class NodeRuntime {
       this.managerId = env.from;
       this.lastManagerHbAt = now;
       if (!this.isMember() || this.role === 'isolated') {
-        this.send({ type: 'MANAGER_HEARD' });
+        this.sendEvent({ type: 'MANAGER_HEARD' });
       } else if (foreign && !b.members.includes(this.id)) {
-        this.send({ type: 'REMOVED' });
+        this.sendEvent({ type: 'REMOVED' });
       }
     } else {
       this.lastBackupHbAt = now;
@@ -863,7 +897,7 @@ export class NodeRuntime {
     this.sendTo(env.from, 'heartbeat-ack', { committedSeq: this.replica.committedSeq } satisfies M.HeartbeatAckBody);
     if (!this.isMember() || b.role !== 'manager') return;
     if (!b.members.includes(this.id) && b.commitSeq >= this.replica.committedSeq && !this.inState('active.leaving')) {
-      this.send({ type: 'REMOVED' });
+      this.sendEvent({ type: 'REMOVED' });
       return;
     }
     if (b.commitSeq > this.replica.committedSeq) {
@@ -879,7 +913,7 @@ export class NodeRuntime {
     this.coordinator?.stop();
     this.coordinator = null;
     this.managingEpoch = 0;
-    this.send({ type: 'REMOVED' });
+    this.sendEvent({ type: 'REMOVED' });
   }
 
   private onTick(): void {
@@ -902,13 +936,13 @@ export class NodeRuntime {
       this.coordinatorRef?.send({ type: 'TICK' });
     }
     if (role === 'backup' && now - this.lastManagerHbAt >= missed * hb && this.inState('active.member.backup.watching')) {
-      this.send({ type: 'MANAGER_SUSPECTED' });
+      this.sendEvent({ type: 'MANAGER_SUSPECTED' });
     }
     if (role === 'client' && now - this.lastManagerHbAt >= missed * hb && now - this.lastBackupHbAt >= missed * hb) {
-      this.send({ type: 'LEADERS_LOST' });
+      this.sendEvent({ type: 'LEADERS_LOST' });
     }
     if (role === 'isolated' && this.majorityReachable() && this.recentParticipants().length > 1) {
-      this.send({ type: 'MAJORITY_VISIBLE' });
+      this.sendEvent({ type: 'MAJORITY_VISIBLE' });
     }
     this.retransmitSubmissions(now);
   }
@@ -929,7 +963,7 @@ export class NodeRuntime {
       this.coordinator?.stop();
       this.coordinator = null;
       this.managingEpoch = 0;
-      this.send({ type: 'QUORUM_LOST' });
+      this.sendEvent({ type: 'QUORUM_LOST' });
     }
   }
 
@@ -967,11 +1001,11 @@ export class NodeRuntime {
     const total = Object.keys(this.replica.db.nodes).length;
     const yes = [...this.confirms.values()].filter(Boolean).length;
     if (hasMajority(yes, total, this.settings.quorum)) {
-      this.send({ type: 'TAKEOVER_CONFIRMED' });
+      this.sendEvent({ type: 'TAKEOVER_CONFIRMED' });
       return;
     }
     const possible = total - 1; // everyone but the suspected manager
-    if (this.confirms.size >= possible) this.send({ type: 'TAKEOVER_DENIED' });
+    if (this.confirms.size >= possible) this.sendEvent({ type: 'TAKEOVER_DENIED' });
   }
 
   // ---------------------------------------------------------------- joining
@@ -1048,7 +1082,7 @@ export class NodeRuntime {
       this.managerId = env.from;
       this.confirmedUpTo = this.replica.committedSeq;
     }
-    if (this.role === 'manager') return;
+    if (this.coordinator) return;
     this.enqueue(async () => {
       const acks = await this.applyRecords(env.from, b.records, false);
       if (acks.length) this.sendTo(env.from, 'update-ack', { acks } satisfies M.UpdateAckBody);
@@ -1105,7 +1139,7 @@ export class NodeRuntime {
   }
 
   private onCommitNotice(env: Envelope, b: M.CommitBody): void {
-    if (env.from === this.id || this.fenced(env) || this.role === 'manager') return;
+    if (env.from === this.id || this.fenced(env) || this.coordinator) return;
     this.enqueue(() => this.commitTo(b.commitSeq));
   }
 
@@ -1210,7 +1244,7 @@ export class NodeRuntime {
     const db = this.replica.db;
     const inDb = !!db.nodes[this.id];
     if (this.inState('active.leaving')) {
-      if (!inDb) this.send({ type: 'LEFT' });
+      if (!inDb) this.sendEvent({ type: 'LEFT' });
       return;
     }
     if (!this.actor || this.role === 'stopped') return;
@@ -1218,17 +1252,17 @@ export class NodeRuntime {
     if (!this.isMember()) {
       if (inDb && db.meta.manager && db.meta.manager !== this.id) {
         this.managerId = db.meta.manager;
-        this.send({ type: 'JOINED', role: dbRole });
+        this.sendEvent({ type: 'JOINED', role: dbRole });
       }
       return;
     }
     if (!inDb) {
-      if (this.role !== 'manager') this.send({ type: 'REMOVED' });
+      if (this.role !== 'manager') this.sendEvent({ type: 'REMOVED' });
       return;
     }
     if (this.role === 'manager') return;
     if (db.meta.manager && db.meta.manager !== this.id) this.managerId = db.meta.manager;
-    if (dbRole !== this.role && dbRole !== 'manager') this.send({ type: 'ROLE', role: dbRole });
+    if (dbRole !== this.role && dbRole !== 'manager') this.sendEvent({ type: 'ROLE', role: dbRole });
   }
 
   // ---------------------------------------------------------------- submissions
@@ -1264,15 +1298,15 @@ export class NodeRuntime {
 
   private onSubmit(env: Envelope, b: M.SubmitBody): void {
     if (this.role !== 'manager' || !this.coordinator) return;
-    let op: Op = b.op;
-    if (!('membership' in op) && !('groupJoin' in op) && !('groupLeave' in op) && !('groupMessage' in op)) {
-      try {
-        op = validateOp(op, { maxUpdateBytes: this.settings.maxUpdateBytes });
-      } catch (e) {
-        const err = e as GlupError;
-        this.answerSubmission(env.from, { id: b.id, error: { code: err.code ?? 'INVALID_OP', message: err.message } });
-        return;
-      }
+    let op: Op;
+    try {
+      const system = b.op && typeof b.op === 'object' && ['membership', 'groupJoin', 'groupLeave', 'groupMessage'].some((k) => k in b.op);
+      const limits = { maxUpdateBytes: this.settings.maxUpdateBytes };
+      op = system ? validateSystemOp(b.op, limits) : validateOp(b.op, limits);
+    } catch (e) {
+      const err = e as GlupError;
+      this.answerSubmission(env.from, { id: String(b.id), error: { code: err.code ?? 'INVALID_OP', message: err.message } });
+      return;
     }
     this.coordinator.submit({ id: b.id, origin: env.from, op });
     this.coordinator.sequence();

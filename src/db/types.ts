@@ -3,12 +3,15 @@ import type { Patch } from 'immer';
 /** Path under `data`: dotted string or array of segments (SPEC section 4). */
 export type DataPath = string | string[];
 
-/** Application operations (SPEC section 4). An update is exactly one of these keys. */
+/**
+ * Application operations (SPEC section 4). An update is exactly one of these keys.
+ * `cas` also takes `ephemeral` (an extension): a lock taken with cas is released when its node goes.
+ */
 export type DataOp =
   | { set: { path: DataPath; value: unknown; ephemeral?: boolean } }
   | { delete: { path: DataPath } }
   | { merge: { path: DataPath; value: Record<string, unknown> } }
-  | { cas: { path: DataPath; expect: unknown; value: unknown } }
+  | { cas: { path: DataPath; expect: unknown; value: unknown; ephemeral?: boolean } }
   | { batch: { ops: DataOp[] } };
 
 export interface NodeInfo {

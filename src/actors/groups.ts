@@ -1,0 +1,149 @@
+/**
+ * Process groups on one node (SPEC section 7): one process-group actor per group, fed with
+ * every committed database, delivering messages to the node's local members. Joins, leaves
+ * and ordered broadcasts are GLUP updates; `send` and `sendToOne` are one publish on the
+ * group subject.
+ */
+import { createActor, type Actor } from 'xstate';
+import { processGroupMachine } from '../machines/processGroup.js';
+import { pickMember } from '../groups/pick.js';
+import { groupMembers } from '../groups/view.js';
+import { subjects } from '../bus/transport.js';
+import type { Envelope } from '../bus/envelope.js';
+import { GlupError } from '../errors.js';
+import { isName } from '../ids.js';
+import type { Op, UpdateRecord } from '../db/types.js';
+import type { GroupHandle, GroupView, JoinGroupOptions } from './types.js';
+import type { GroupMessageBody } from './messages.js';
+
+/** What the group host needs from its node. */
+export interface GroupNode {
+  readonly id: string;
+  readonly cluster: string;
+  readonly db: import('../db/types.js').ClusterDb;
+  readonly maxUpdateBytes: number;
+  submit(op: Op): Promise<{ seq: number; epoch: number }>;
+  publishOn(subject: string, body: GroupMessageBody): void;
+  emit(event: string, ...args: unknown[]): void;
+  on(event: string, fn: (...args: any[]) => void): () => void;
+}
+
+export class GroupHost {
+  private readonly actors = new Map<string, Actor<typeof processGroupMachine>>();
+  private readonly handlers = new Map<string, JoinGroupOptions>();
+  private roundRobin = 0;
+
+  constructor(private readonly node: GroupNode) {
+    node.on('update', (r: UpdateRecord) => this.onCommitted(r));
+    node.on('group-message', (b: GroupMessageBody, env: Envelope) => this.onMessage(b, env));
+  }
+
+  private actorFor(group: string): Actor<typeof processGroupMachine> {
+    let a = this.actors.get(group);
+    if (a) return a;
+    a = createActor(
+      processGroupMachine.provide({
+        actions: {
+          notifyView: (_, p) => this.notifyView(group, p.view),
+          deliver: (_, p) => this.deliver(group, p.process, p.msg, p.from),
+        },
+      }),
+      { input: { group, node: this.node.id, db: this.node.db }, systemId: `group:${group}` },
+    );
+    a.start();
+    this.actors.set(group, a);
+    return a;
+  }
+
+  private onCommitted(r: UpdateRecord): void {
+    const db = this.node.db;
+    for (const g of Object.keys(db.groups)) this.actorFor(g);
+    for (const a of this.actors.values()) a.send({ type: 'DB_COMMITTED', db, seq: r.seq });
+    if ('groupMessage' in r.op) {
+      const { group, msg } = r.op.groupMessage;
+      this.actorFor(group).send({ type: 'MESSAGE', msg, from: r.origin });
+    }
+  }
+
+  private onMessage(b: GroupMessageBody, env: Envelope): void {
+    if (typeof b?.group !== 'string') return;
+    const a = this.actors.get(b.group);
+    if (!a) return;
+    a.send({ type: 'MESSAGE', msg: b.msg, from: typeof b.sender === 'string' ? b.sender : env.from, ...(b.to ? { to: b.to } : {}) });
+  }
+
+  private notifyView(group: string, view: GroupView): void {
+    for (const [memberId, h] of this.handlers) {
+      if (memberId.startsWith(`${group}/`)) h.onView?.(view);
+    }
+  }
+
+  private deliver(group: string, process: string, msg: unknown, from: string): void {
+    const memberId = `${process}@${this.node.id}`;
+    this.node.emit('group-delivered', group, memberId);
+    this.handlers.get(`${group}/${memberId}`)?.onMessage?.(msg, from);
+  }
+
+  async join(group: string, process: string, opts: JoinGroupOptions = {}): Promise<GroupHandle> {
+    if (!isName(group)) throw new GlupError('INVALID_OP', `group: "${group}" is not a valid group name`);
+    if (!isName(process)) throw new GlupError('INVALID_OP', `process: "${process}" is not a valid process name`);
+    const memberId = `${process}@${this.node.id}`;
+    this.handlers.set(`${group}/${memberId}`, opts);
+    this.actorFor(group).send({ type: 'LOCAL_JOIN', process });
+    try {
+      await this.node.submit({ groupJoin: { group, process, node: this.node.id } });
+    } catch (e) {
+      this.handlers.delete(`${group}/${memberId}`);
+      this.actors.get(group)?.send({ type: 'LOCAL_LEAVE', process });
+      throw e;
+    }
+    return {
+      group,
+      process,
+      memberId,
+      send: (msg) => this.send(group, msg, 'all', undefined, memberId),
+      sendToOne: (msg, key) => this.send(group, msg, 'one', key, memberId),
+      broadcastOrdered: (msg) => this.broadcastOrdered(group, msg),
+      leave: async () => {
+        await this.node.submit({ groupLeave: { group, process, node: this.node.id } });
+        this.handlers.delete(`${group}/${memberId}`);
+        this.actors.get(group)?.send({ type: 'LOCAL_LEAVE', process });
+      },
+    };
+  }
+
+  broadcastOrdered(group: string, msg: unknown): Promise<{ seq: number; epoch: number }> {
+    this.checkSize(msg);
+    return this.node.submit({ groupMessage: { group, msg } });
+  }
+
+  /** `all`: one publish to every member; `one`: one member chosen by key (round robin without). */
+  send(group: string, msg: unknown, mode: 'all' | 'one', key: string | undefined, sender = this.node.id): void {
+    if (!isName(group)) throw new GlupError('INVALID_OP', `group: "${group}" is not a valid group name`);
+    this.checkSize(msg);
+    const body: GroupMessageBody = { group, msg, sender };
+    if (mode === 'one') {
+      const members = groupMembers(this.node.db, group);
+      if (!members.length) return;
+      body.to = pickMember(members, key, this.roundRobin++);
+    }
+    this.node.publishOn(subjects.group(this.node.cluster, group), body);
+  }
+
+  private checkSize(msg: unknown): void {
+    let size: number;
+    try {
+      size = Buffer.byteLength(JSON.stringify(msg) ?? '');
+    } catch (e) {
+      throw new GlupError('INVALID_OP', `message is not JSON: ${(e as Error).message}`);
+    }
+    if (size > this.node.maxUpdateBytes) {
+      throw new GlupError('INVALID_OP', `message of ${size} bytes is over maxUpdateBytes (${this.node.maxUpdateBytes})`);
+    }
+  }
+
+  stop(): void {
+    for (const a of this.actors.values()) a.stop();
+    this.actors.clear();
+  }
+}

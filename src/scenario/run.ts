@@ -1,0 +1,399 @@
+/**
+ * Runs scenario scripts (SPEC section 10) against real nodes: on the memory transport in
+ * virtual time (deterministic per seed), or on NATS in real time. Each run starts from
+ * empty stores; file stores live in a temporary directory removed at the end unless
+ * keepData is given; on NATS the cluster name gets a per-run suffix.
+ */
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNode } from '../actors/createNode.js';
+import type { NodeRuntime } from '../actors/runtime.js';
+import { memoryNetwork } from '../bus/memory.js';
+import { natsTransport } from '../bus/nats.js';
+import { createFaults } from '../bus/faultFilter.js';
+import { realRunUntil, realSettle, sleep } from '../bus/realTime.js';
+import type { Transport } from '../bus/transport.js';
+import type { Clock } from '../clock.js';
+import { realClock } from '../clock.js';
+import { GlupError } from '../errors.js';
+import { createRandom } from '../random.js';
+import { memoryStore } from '../persistence/memory.js';
+import { fileStore } from '../persistence/file.js';
+import { jetstreamStore, type JetStreamStore } from '../persistence/jetstream.js';
+import type { Store } from '../persistence/store.js';
+import type { DataOp } from '../db/types.js';
+import { silentLogger, createLogger, type Logger } from '../log.js';
+import { evaluateConditions, nodeView } from './expect.js';
+import { buildSummary } from './summary.js';
+import { TraceRecorder } from './trace.js';
+import {
+  stepKind,
+  type ClusterView,
+  type Conditions,
+  type NodeSpec,
+  type NodeStatus,
+  type RunOptions,
+  type Scenario,
+  type ScenarioRunResult,
+  type ScenarioSource,
+  type Step,
+} from './types.js';
+
+interface Driver {
+  clock: Clock;
+  now(): number;
+  advance(ms: number): Promise<void>;
+  runUntil(cond: () => boolean, timeoutMs: number): Promise<void>;
+  settle<T>(p: Promise<T>, timeoutMs: number): Promise<T>;
+  transport(id: string): Promise<Transport>;
+  close(): Promise<void>;
+}
+
+const NATS_POLL_MS = 10;
+
+export async function runScenarios(inputs: ScenarioSource[], opts: RunOptions): Promise<ScenarioRunResult[]> {
+  const results: ScenarioRunResult[] = [];
+  for (const input of inputs) results.push(await runScenario(input.scenario, opts));
+  return results;
+}
+
+export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: { logger?: Logger } = {}): Promise<ScenarioRunResult> {
+  const seed = opts.seed ?? scenario.seed;
+  const persistence = opts.persistence ?? scenario.cluster.persistence;
+  const transportKind = opts.transport;
+  const logger = hooks.logger ?? (process.env.GLUP_LOG ? createLogger() : silentLogger());
+  const rng = createRandom(seed);
+  const runId = `${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const cluster = transportKind === 'nats' ? `${scenario.cluster.name}-${runId}`.slice(0, 63) : scenario.cluster.name;
+  const driver = transportKind === 'memory' ? memoryDriver(seed) : await natsDriver(opts.nats ?? 'nats://127.0.0.1:4222');
+  const faults = createFaults({ random: rng.fork('faults'), clock: driver.clock });
+  const trace = new TraceRecorder();
+  trace.header({
+    scenario,
+    seed,
+    overrides: { transport: transportKind, persistence: opts.persistence ?? null, seed: opts.seed ?? null },
+  });
+
+  const dataDir = persistence === 'file' ? (opts.keepData ? opts.keepData : await mkdtemp(join(tmpdir(), 'glup-run-'))) : null;
+  const specs = new Map<string, NodeSpec>(scenario.cluster.nodes.map((n) => [n.id, n]));
+  const initialMembers = scenario.cluster.nodes.map((n) => n.id);
+  const stores = new Map<string, Store>();
+  const nodes = new Map<string, NodeRuntime>();
+  const status = new Map<string, NodeStatus>();
+  const delivered: Record<string, Record<string, number>> = {};
+  const groupHandles = new Map<string, { leave(): Promise<void> }>();
+  const failoverMs: number[] = [];
+  const latencies: number[] = [];
+  let pendingFailoverSince: number | null = null;
+  let lastFailoverMs: number | null = null;
+  let messagesBefore = 0;
+  let invalidBefore = 0;
+
+  const storeFor = async (id: string): Promise<Store> => {
+    let s = stores.get(id);
+    if (s) return s;
+    if (persistence === 'file') {
+      const dir = join(dataDir!, id);
+      await mkdir(dir, { recursive: true });
+      s = fileStore(dir, { logger, clock: driver.clock });
+    } else if (persistence === 'jetstream') {
+      s = jetstreamStore({ servers: opts.nats ?? 'nats://127.0.0.1:4222', cluster, node: id, logger });
+    } else {
+      s = memoryStore();
+    }
+    stores.set(id, s);
+    return s;
+  };
+
+  const launch = async (id: string) => {
+    const spec = specs.get(id)!;
+    const old = nodes.get(id);
+    if (old) {
+      messagesBefore += old.metrics.messagesSent;
+      invalidBefore += old.metrics.invalidMessages;
+    }
+    const c = scenario.cluster;
+    const node = createNode({
+      cluster,
+      id,
+      priority: spec.priority,
+      qualified: spec.qualified,
+      transport: await driver.transport(id),
+      store: await storeFor(id),
+      faults,
+      logger,
+      initialMembers,
+      heartbeatMs: c.heartbeatMs ?? 100,
+      missedHeartbeats: c.missedHeartbeats,
+      discoveryMs: c.discoveryMs,
+      retransmitMs: c.retransmitMs,
+      updateTimeoutMs: c.updateTimeoutMs,
+      heartbeat: c.heartbeat,
+      glup: c.glup,
+      quorum: c.quorum,
+      snapshotEvery: c.snapshotEvery,
+      maxUpdateBytes: c.maxUpdateBytes,
+    });
+    nodes.set(id, node);
+    status.set(id, 'live');
+    node.inspect((e) => trace.inspection(e));
+    node.on('role', (role: string) => {
+      const t = round(driver.now());
+      trace.role(id, role as never, node.epoch, t);
+      if (role === 'manager' && pendingFailoverSince !== null) {
+        lastFailoverMs = round((node.lastTakeoverAt ?? driver.now()) - pendingFailoverSince);
+        failoverMs.push(lastFailoverMs);
+        pendingFailoverSince = null;
+      }
+    });
+    node.on('group-delivered', (group: string, member: string) => {
+      const g = (delivered[group] ??= {});
+      g[member] = (g[member] ?? 0) + 1;
+    });
+    void node.start().catch(() => {});
+  };
+
+  const view = (): ClusterView => {
+    const out: ClusterView = { t: round(driver.now()), nodes: {}, lastFailoverMs };
+    for (const [id, node] of nodes) {
+      out.nodes[id] = nodeView(node as never, {
+        status: status.get(id)!,
+        delivered,
+        logLength: node.replica.lastSeq - (node.replica.snapshot ? 0 : 0),
+      });
+    }
+    return out;
+  };
+
+  const resolveIds = (sel: 'all' | string[]): string[] => (sel === 'all' ? [...specs.keys()] : sel);
+  const nodeOf = (id: string): NodeRuntime => {
+    const n = nodes.get(id);
+    if (!n || status.get(id) !== 'live') throw new StepFailure(`node ${id} is not running`);
+    return n;
+  };
+  const wasManager = (id: string) => nodes.get(id)?.role === 'manager';
+
+  const outcome: { step: Step; ok: boolean }[] = [];
+  let passed = true;
+  const defaultWait = 10 * (scenario.cluster.updateTimeoutMs ?? 10 * (scenario.cluster.heartbeatMs ?? 100));
+
+  const runStep = async (step: Step): Promise<void> => {
+    const kind = stepKind(step);
+    const s = step as Record<string, any>;
+    switch (kind) {
+      case 'start':
+        for (const id of resolveIds(s.start)) if (status.get(id) !== 'live') await launch(id);
+        return;
+      case 'restart':
+        for (const id of resolveIds(s.restart)) {
+          if (status.get(id) === 'live') {
+            if (wasManager(id)) pendingFailoverSince = driver.now();
+            await nodes.get(id)!.kill();
+          }
+          await launch(id);
+        }
+        return;
+      case 'kill':
+        for (const id of resolveIds(s.kill)) {
+          if (status.get(id) !== 'live') continue;
+          if (wasManager(id)) pendingFailoverSince = driver.now();
+          await nodes.get(id)!.kill();
+          status.set(id, 'killed');
+        }
+        return;
+      case 'stop':
+        for (const id of resolveIds(s.stop)) {
+          if (status.get(id) !== 'live') continue;
+          const node = nodes.get(id)!;
+          if (wasManager(id)) pendingFailoverSince = driver.now();
+          await driver.settle(node.leave(), defaultWait);
+          status.set(id, 'stopped');
+        }
+        return;
+      case 'add': {
+        const spec = s.add as NodeSpec;
+        specs.set(spec.id, spec);
+        await launch(spec.id);
+        return;
+      }
+      case 'wait':
+        await driver.advance(s.wait as number);
+        return;
+      case 'waitFor': {
+        const { timeoutMs, ...conds } = s.waitFor as Conditions & { timeoutMs: number };
+        try {
+          await driver.runUntil(() => evaluateConditions(conds, view()).ok, timeoutMs);
+        } catch (e) {
+          if (e instanceof GlupError && e.code === 'TIMEOUT') {
+            const r = evaluateConditions(conds, view());
+            throw new StepFailure(`waitFor timed out after ${timeoutMs} ms: ${r.failures.join('; ')}`);
+          }
+          throw e;
+        }
+        return;
+      }
+      case 'expect': {
+        const r = evaluateConditions(s.expect as Conditions, view());
+        if (!r.ok) throw new StepFailure(`expect failed: ${r.failures.join('; ')}`);
+        return;
+      }
+      case 'update': {
+        const { node: id, expectError, ...op } = s.update as { node: string; expectError?: string } & DataOp;
+        const started = driver.now();
+        await expectOutcome(driver.settle(nodeOf(id).update(op as DataOp), defaultWait), expectError, () => {
+          latencies.push(driver.now() - started);
+        });
+        return;
+      }
+      case 'join': {
+        const { node: id, process, group, expectError } = s.join;
+        const key = `${group}/${process}@${id}`;
+        await expectOutcome(
+          driver.settle(nodeOf(id).joinGroup(group, process), defaultWait),
+          expectError,
+          (h) => void groupHandles.set(key, h as { leave(): Promise<void> }),
+        );
+        return;
+      }
+      case 'leave': {
+        const { node: id, process, group } = s.leave;
+        const h = groupHandles.get(`${group}/${process}@${id}`);
+        if (!h) throw new StepFailure(`${process}@${id} has not joined ${group} in this run`);
+        nodeOf(id);
+        await driver.settle(h.leave(), defaultWait);
+        groupHandles.delete(`${group}/${process}@${id}`);
+        return;
+      }
+      case 'send': {
+        const { node: id, group, payload, mode, key } = s.send;
+        await driver.settle(nodeOf(id).send(group, payload, { mode: mode ?? 'all', key }), defaultWait);
+        return;
+      }
+      case 'switchover': {
+        const to = s.switchover.to as string;
+        const manager = [...nodes.values()].find((n) => status.get(n.id) === 'live' && n.role === 'manager');
+        if (!manager) throw new StepFailure('switchover: there is no manager');
+        pendingFailoverSince = driver.now();
+        await driver.settle(manager.switchover(to), defaultWait);
+        return;
+      }
+      case 'partition':
+        faults.partition(s.partition as string[][]);
+        return;
+      case 'heal':
+        faults.heal();
+        return;
+      case 'faults':
+        if (s.faults === 'none') faults.clear();
+        else faults.set(s.faults);
+        return;
+    }
+  };
+
+  try {
+    for (const [i, step] of scenario.steps.entries()) {
+      try {
+        await runStep(step);
+        outcome.push({ step, ok: true });
+        trace.step(i, step, true, round(driver.now()));
+      } catch (e) {
+        const msg = e instanceof StepFailure ? e.message : e instanceof Error ? e.message : String(e);
+        outcome.push({ step, ok: false });
+        trace.step(i, step, false, round(driver.now()), msg);
+        passed = false;
+        break;
+      }
+    }
+  } finally {
+    var finalView = view();
+    let messages = messagesBefore;
+    let invalid = invalidBefore;
+    for (const n of nodes.values()) {
+      messages += n.metrics.messagesSent;
+      invalid += n.metrics.invalidMessages;
+    }
+    var totals = { messages, invalid };
+    for (const [id, n] of nodes) if (status.get(id) === 'live' || n.role !== 'stopped') await n.kill().catch(() => {});
+    if (persistence === 'jetstream' && !opts.keepData) {
+      for (const s of stores.values()) await (s as JetStreamStore).destroy?.().catch(() => {});
+    }
+    await driver.close();
+    if (dataDir && !opts.keepData) await rm(dataDir, { recursive: true, force: true });
+  }
+
+  const summary = buildSummary({
+    scenario,
+    passed,
+    seed,
+    transport: transportKind,
+    steps: outcome,
+    failoverMs,
+    updateLatenciesMs: latencies,
+    messages: totals.messages,
+    invalidMessages: totals.invalid,
+    view: finalView,
+  });
+  return { summary, trace: trace.lines };
+}
+
+class StepFailure extends Error {}
+
+async function expectOutcome<T>(work: Promise<T>, expectError: string | undefined, onOk: (v: T) => void): Promise<void> {
+  try {
+    const v = await work;
+    if (expectError) throw new StepFailure(`expected error ${expectError}, but it succeeded`);
+    onOk(v);
+  } catch (e) {
+    if (e instanceof StepFailure) throw e;
+    const code = e instanceof GlupError ? e.code : undefined;
+    if (expectError && code === expectError) return;
+    throw new StepFailure(expectError ? `expected error ${expectError}, got ${code ?? String(e)}` : (e as Error).message);
+  }
+}
+
+function memoryDriver(seed: number): Driver {
+  const net = memoryNetwork({ seed, virtualTime: true });
+  return {
+    clock: net.clock,
+    now: () => net.now(),
+    advance: (ms) => net.advance(ms),
+    runUntil: (cond, timeoutMs) => net.runUntil(cond, { timeoutMs }),
+    settle: (p, timeoutMs) => net.settle(p, { timeoutMs }),
+    transport: async (id) => net.transport(id),
+    close: async () => {},
+  };
+}
+
+async function natsDriver(servers: string): Promise<Driver> {
+  const start = Date.now();
+  const transports: Transport[] = [];
+  return {
+    clock: realClock,
+    now: () => Date.now() - start,
+    advance: (ms) => sleep(ms),
+    runUntil: async (cond, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (cond()) return;
+        if (Date.now() >= deadline) throw new GlupError('TIMEOUT', `condition not met within ${timeoutMs} ms`);
+        await sleep(NATS_POLL_MS);
+      }
+    },
+    settle: (p, timeoutMs) => realSettle(p, { timeoutMs }),
+    transport: async (id) => {
+      const t = await natsTransport({ servers, name: id });
+      transports.push(t);
+      return t;
+    },
+    close: async () => {
+      for (const t of transports) if (!t.closed) await t.close().catch(() => {});
+    },
+  };
+}
+
+function round(t: number): number {
+  return Math.round(t * 1000) / 1000;
+}
+
+void realRunUntil;
