@@ -117,6 +117,8 @@ export class UpdateCoordinator {
     const seq = replica.lastSeq + 1;
     let op = sub.op;
     let result: { db: ClusterDb; patches: UpdateRecord['patches'] };
+    // a node being (re-)added is no longer one that failed
+    if ('membership' in op) for (const n of op.membership.add ?? []) this.declaredFailed.delete(n.id);
     try {
       checkCas(before, op);
       op = this.withBackupChoice(before, op);
@@ -135,7 +137,6 @@ export class UpdateCoordinator {
       patches: result.patches,
       ts: this.host.now(),
     };
-    if ('membership' in op) for (const n of op.membership.add ?? []) this.declaredFailed.delete(n.id);
     const backup = before.meta.backup;
     const flight = this.track(record, result.db, backup && backup !== this.host.self && !this.declaredFailed.has(backup) ? backup : null);
     void replica.append([record]).then(() => {

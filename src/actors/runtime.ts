@@ -192,9 +192,16 @@ export class NodeRuntime {
     return () => this.inspectors.delete(fn);
   }
 
+  private markOpened!: () => void;
+  /** Resolves once the store is recovered and the node's actors run (start() goes on to join). */
+  readonly opened: Promise<void> = new Promise((resolve) => (this.markOpened = resolve));
+
   async start(opts: { timeoutMs?: number } = {}): Promise<void> {
     if (this.actor) throw new Error(`node ${this.id} already started`);
-    await this.replica.open();
+    await this.replica.open().catch((e) => {
+      this.markOpened();
+      throw e;
+    });
     this.highestEpoch = Math.max(this.replica.tentativeDb.meta.epoch, this.replica.db.meta.epoch);
     this.confirmedUpTo = this.replica.committedSeq;
     this.startedAt = this.clock.now();
@@ -216,6 +223,7 @@ export class NodeRuntime {
     this.actor.subscribe((snap) => this.onSnapshot(snap.value));
     this.actor.start();
     this.sendEvent({ type: 'START' });
+    this.markOpened();
     const joined = new Promise<void>((resolve, reject) => {
       if (this.isMember()) return resolve();
       const off = this.on('role', (r: Role) => {

@@ -26,7 +26,7 @@ import type { DataOp } from '../db/types.js';
 import { silentLogger, createLogger, type Logger } from '../log.js';
 import { evaluateConditions, nodeView } from './expect.js';
 import { buildSummary } from './summary.js';
-import { TraceRecorder } from './trace.js';
+import { TraceRecorder, inspectionLine, type TraceEventLine } from './trace.js';
 import {
   stepKind,
   type ClusterView,
@@ -75,6 +75,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
     overrides: { transport: transportKind, persistence: opts.persistence ?? null, seed: opts.seed ?? null },
   });
 
+  // Events of one virtual instant may be recorded in the order real file I/O completes;
+  // sorting by (time, node) keeps traces byte-identical per seed while each node's order stays.
+  const events: TraceEventLine[] = [];
   const dataDir = persistence === 'file' ? (opts.keepData ? opts.keepData : await mkdtemp(join(tmpdir(), 'glup-run-'))) : null;
   const specs = new Map<string, NodeSpec>(scenario.cluster.nodes.map((n) => [n.id, n]));
   const initialMembers = scenario.cluster.nodes.map((n) => n.id);
@@ -137,10 +140,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
     });
     nodes.set(id, node);
     status.set(id, 'live');
-    node.inspect((e) => trace.inspection(e));
+    node.inspect((e) => events.push(inspectionLine(e)));
     node.on('role', (role: string) => {
       const t = round(driver.now());
-      trace.role(id, role as never, node.epoch, t);
+      events.push({ kind: 'role', node: id, role: role as never, epoch: node.epoch, t });
       if (role === 'manager' && pendingFailoverSince !== null) {
         lastFailoverMs = round((node.lastTakeoverAt ?? driver.now()) - pendingFailoverSince);
         failoverMs.push(lastFailoverMs);
@@ -152,6 +155,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
       g[member] = (g[member] ?? 0) + 1;
     });
     void node.start().catch(() => {});
+    await driver.settle(node.opened, 60_000);
   };
 
   const view = (): ClusterView => {
@@ -296,11 +300,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
       try {
         await runStep(step);
         outcome.push({ step, ok: true });
-        trace.step(i, step, true, round(driver.now()));
+        events.push({ kind: 'step', i, step, ok: true, t: round(driver.now()) });
       } catch (e) {
         const msg = e instanceof StepFailure ? e.message : e instanceof Error ? e.message : String(e);
         outcome.push({ step, ok: false });
-        trace.step(i, step, false, round(driver.now()), msg);
+        events.push({ kind: 'step', i, step, ok: false, t: round(driver.now()), error: msg });
         passed = false;
         break;
       }
@@ -322,6 +326,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
     if (dataDir && !opts.keepData) await rm(dataDir, { recursive: true, force: true });
   }
 
+  const order = (l: TraceEventLine) => ('node' in l ? l.node : '');
+  events
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => a.l.t - b.l.t || (order(a.l) < order(b.l) ? -1 : order(a.l) > order(b.l) ? 1 : a.i - b.i))
+    .forEach(({ l }) => trace.push(l));
   const summary = buildSummary({
     scenario,
     passed,

@@ -1,0 +1,32 @@
+/** `glup viz`: exports the statecharts (src/viz/export.ts). */
+import { Option, type Command } from 'commander';
+import { EXIT_FAILED, EXIT_OK, loadImplementation } from './common.js';
+
+export interface VizOptions {
+  /** One machine by name; all machines when absent. */
+  machine?: string;
+  format: 'mermaid' | 'svg' | 'json';
+  /** Directory to write one file per machine; stdout when absent. */
+  out?: string;
+}
+
+/** Contract of src/viz/export.ts; an unknown machine name is an Error whose message lists the names. */
+export type ExportMachines = (opts: VizOptions) => Promise<void>;
+
+export function register(program: Command): void {
+  program
+    .command('viz')
+    .description('export the statecharts of the node, coordinator and process-group machines')
+    .option('--machine <name>', 'one machine (default: all)')
+    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'svg', 'json']).default('mermaid'))
+    .option('--out <dir>', 'write one file per machine here (default: stdout)')
+    .action(async (flags: VizOptions) => {
+      const exportMachines = await loadImplementation<ExportMachines>('../viz/export.js', 'exportMachines', 'viz');
+      if (!exportMachines) {
+        process.exitCode = EXIT_FAILED;
+        return;
+      }
+      await exportMachines(flags);
+      process.exitCode = EXIT_OK;
+    });
+}
