@@ -21,6 +21,11 @@ interface InFlight {
   record: UpdateRecord;
   /** Members whose ack the commit needs (the membership after this update). */
   required: Set<string>;
+  /**
+   * Whose acks count toward the majority: the membership before AND after this update, so a
+   * minority cannot commit an update that removes the majority (SPEC section 4).
+   */
+  quorumSet: Set<string>;
   acked: Set<string>;
   phase: 'backup' | 'all';
   backup: string | null;
@@ -86,8 +91,9 @@ export class UpdateCoordinator {
     const held = this.host.replica.uncommitted();
     let db = this.host.replica.db;
     for (const record of held) {
+      const prior = db;
       db = this.host.replica.tentativeAfter(record.seq) ?? db;
-      const flight = this.track(record, db, null);
+      const flight = this.track(record, db, prior, null);
       flight.acked.add(this.host.self);
       flight.phase = 'all';
     }
@@ -138,7 +144,7 @@ export class UpdateCoordinator {
       ts: this.host.now(),
     };
     const backup = before.meta.backup;
-    const flight = this.track(record, result.db, backup && backup !== this.host.self && !this.declaredFailed.has(backup) ? backup : null);
+    const flight = this.track(record, result.db, before, backup && backup !== this.host.self && !this.declaredFailed.has(backup) ? backup : null);
     void replica.append([record]).then(() => {
       flight.acked.add(this.host.self);
       this.advance();
@@ -165,11 +171,12 @@ export class UpdateCoordinator {
     return { membership: { ...m, backup: chooseBackup(members.values(), manager) } };
   }
 
-  private track(record: UpdateRecord, after: ClusterDb, backup: string | null): InFlight {
+  private track(record: UpdateRecord, after: ClusterDb, before: ClusterDb, backup: string | null): InFlight {
     const required = new Set(Object.keys(after.nodes));
     const flight: InFlight = {
       record,
       required,
+      quorumSet: new Set([...Object.keys(before.nodes), ...required]),
       acked: new Set(),
       phase: backup ? 'backup' : 'all',
       backup,
@@ -253,13 +260,11 @@ export class UpdateCoordinator {
       const f = this.inFlight[0]!;
       if (f.record.seq !== this.host.replica.committedSeq + done.length + 1) break;
       if (!f.acked.has(this.host.self)) break;
-      let ackedMembers = 0;
       let waiting = false;
-      for (const m of f.required) {
-        if (f.acked.has(m)) ackedMembers++;
-        else if (!this.declaredFailed.has(m)) waiting = true;
-      }
-      if (waiting || !hasMajority(ackedMembers, f.required.size, this.host.quorum)) break;
+      for (const m of f.required) if (!f.acked.has(m) && !this.declaredFailed.has(m)) waiting = true;
+      let ackedMembers = 0;
+      for (const m of f.quorumSet) if (f.acked.has(m)) ackedMembers++;
+      if (waiting || !hasMajority(ackedMembers, f.quorumSet.size, this.host.quorum)) break;
       this.inFlight.shift();
       done.push(f.record);
     }

@@ -18,6 +18,8 @@ export interface AnnounceBody {
   backup: string | null;
   seq: number;
   members: string[];
+  /** False while the manager has not heard a majority lately: not worth joining. */
+  quorate?: boolean;
 }
 
 export interface HeartbeatBody {
@@ -27,6 +29,7 @@ export interface HeartbeatBody {
   commitSeq: number;
   lastSeq: number;
   members: string[];
+  quorate?: boolean;
 }
 
 export interface HeartbeatAckBody {

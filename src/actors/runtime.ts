@@ -619,12 +619,15 @@ export class NodeRuntime {
         backup: db.meta.backup,
         seq: this.replica.committedSeq,
         members: Object.keys(db.nodes),
+        quorate: this.settings.quorum === 'none' || this.quorateNow,
       } satisfies M.AnnounceBody);
     }
   }
 
-  private onAnnounce(env: Envelope, _b: M.AnnounceBody): void {
+  private onAnnounce(env: Envelope, b: M.AnnounceBody): void {
     if (env.from === this.id || this.fenced(env)) return;
+    // only a manager backed by a majority is worth joining (SPEC section 3)
+    if (b.quorate === false) return;
     if (this.isMember() && this.managerId === env.from) return;
     this.managerId = env.from;
     this.sendEvent({ type: 'MANAGER_HEARD' });
@@ -873,6 +876,7 @@ export class NodeRuntime {
       commitSeq: this.replica.committedSeq,
       lastSeq: this.replica.lastSeq,
       members,
+      quorate: this.settings.quorum === 'none' || this.quorateNow,
     };
     if (this.settings.heartbeat === 'multicast') {
       this.publish(subjects.heartbeat(this.cluster), 'heartbeat', body);
@@ -895,7 +899,7 @@ export class NodeRuntime {
       this.managerId = env.from;
       this.lastManagerHbAt = now;
       if (!this.isMember() || this.role === 'isolated') {
-        this.sendEvent({ type: 'MANAGER_HEARD' });
+        if (b.quorate !== false) this.sendEvent({ type: 'MANAGER_HEARD' });
       } else if (foreign && !b.members.includes(this.id)) {
         this.sendEvent({ type: 'REMOVED' });
       }
@@ -928,7 +932,8 @@ export class NodeRuntime {
     const now = this.clock.now();
     const hb = this.settings.heartbeatMs;
     const missed = this.settings.missedHeartbeats;
-    const role = this.role;
+    // a node that is leaving keeps its public role until it is gone, but acts as nothing
+    const role = this.inState('active.leaving') ? 'leaving' : this.role;
     if ((role === 'manager' || role === 'backup') && now >= this.nextHeartbeatAt) {
       this.sendHeartbeat();
       this.nextHeartbeatAt = Math.max(this.nextHeartbeatAt + hb, now);
@@ -965,7 +970,8 @@ export class NodeRuntime {
       if (m === this.id || now - (this.lastHeard.get(m) ?? -Infinity) < window) heard++;
     }
     if (!members.includes(this.id)) heard++;
-    if (hasMajority(heard, Math.max(members.length, 1), 'majority')) {
+    this.quorateNow = hasMajority(heard, Math.max(members.length, 1), 'majority');
+    if (this.quorateNow) {
       this.lastQuorumAt = now;
     } else if (now - this.lastQuorumAt >= window) {
       this.coordinator?.stop();
@@ -974,6 +980,9 @@ export class NodeRuntime {
       this.sendEvent({ type: 'QUORUM_LOST' });
     }
   }
+
+  /** Whether this manager heard a majority within the last (missed − 1) intervals. */
+  private quorateNow = true;
 
   private declareFailed(node: string): void {
     if (this.removalsPending.has(node) || !this.coordinator) return;
@@ -1258,7 +1267,8 @@ export class NodeRuntime {
     if (!this.actor || this.role === 'stopped') return;
     const dbRole: MemberRole = db.meta.manager === this.id ? 'manager' : db.meta.backup === this.id ? 'backup' : 'client';
     if (!this.isMember()) {
-      if (inDb && db.meta.manager && db.meta.manager !== this.id) {
+      // only a membership of the current epoch counts: a rejoining node's old database also lists it
+      if (inDb && db.meta.manager && db.meta.manager !== this.id && db.meta.epoch >= this.highestEpoch) {
         this.managerId = db.meta.manager;
         this.sendEvent({ type: 'JOINED', role: dbRole });
       }

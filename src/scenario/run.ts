@@ -67,6 +67,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
   const runId = `${Math.floor(Math.random() * 1e9).toString(36)}`;
   const cluster = transportKind === 'nats' ? `${scenario.cluster.name}-${runId}`.slice(0, 63) : scenario.cluster.name;
   const driver = transportKind === 'memory' ? memoryDriver(seed) : await natsDriver(opts.nats ?? 'nats://127.0.0.1:4222');
+  // inspection events carry the node clock's time; traces count from the run's start
+  const clockBase = driver.clock.now() - driver.now();
   const faults = createFaults({ random: rng.fork('faults'), clock: driver.clock });
   const trace = new TraceRecorder();
   trace.header({
@@ -140,12 +142,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
     });
     nodes.set(id, node);
     status.set(id, 'live');
-    node.inspect((e) => events.push(inspectionLine(e)));
+    node.inspect((e) => events.push({ ...inspectionLine(e), t: round(e.t - clockBase) }));
     node.on('role', (role: string) => {
       const t = round(driver.now());
       events.push({ kind: 'role', node: id, role: role as never, epoch: node.epoch, t });
       if (role === 'manager' && pendingFailoverSince !== null) {
-        lastFailoverMs = round((node.lastTakeoverAt ?? driver.now()) - pendingFailoverSince);
+        lastFailoverMs = round((node.lastTakeoverAt ?? driver.clock.now()) - pendingFailoverSince);
         failoverMs.push(lastFailoverMs);
         pendingFailoverSince = null;
       }
@@ -192,7 +194,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
       case 'restart':
         for (const id of resolveIds(s.restart)) {
           if (status.get(id) === 'live') {
-            if (wasManager(id)) pendingFailoverSince = driver.now();
+            if (wasManager(id)) pendingFailoverSince = driver.clock.now();
             await nodes.get(id)!.kill();
           }
           await launch(id);
@@ -201,7 +203,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
       case 'kill':
         for (const id of resolveIds(s.kill)) {
           if (status.get(id) !== 'live') continue;
-          if (wasManager(id)) pendingFailoverSince = driver.now();
+          if (wasManager(id)) pendingFailoverSince = driver.clock.now();
           await nodes.get(id)!.kill();
           status.set(id, 'killed');
         }
@@ -210,7 +212,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
         for (const id of resolveIds(s.stop)) {
           if (status.get(id) !== 'live') continue;
           const node = nodes.get(id)!;
-          if (wasManager(id)) pendingFailoverSince = driver.now();
+          if (wasManager(id)) pendingFailoverSince = driver.clock.now();
           await driver.settle(node.leave(), defaultWait);
           status.set(id, 'stopped');
         }
@@ -278,7 +280,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
         const to = s.switchover.to as string;
         const manager = [...nodes.values()].find((n) => status.get(n.id) === 'live' && n.role === 'manager');
         if (!manager) throw new StepFailure('switchover: there is no manager');
-        pendingFailoverSince = driver.now();
+        pendingFailoverSince = driver.clock.now();
         await driver.settle(manager.switchover(to), defaultWait);
         return;
       }
