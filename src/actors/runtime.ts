@@ -12,6 +12,7 @@ import { createBus, type Bus, type BusMetrics } from '../bus/bus.js';
 import type { Envelope } from '../bus/envelope.js';
 import { subjects } from '../bus/transport.js';
 import type { MessageType } from '../bus/messageTypes.js';
+import type { TransportMessage } from '../bus/transport.js';
 import type { Clock } from '../clock.js';
 import { GlupError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -479,7 +480,7 @@ export class NodeRuntime {
   private subscribe(): void {
     const bus = this.bus!;
     const c = this.cluster;
-    const handler = (env: Envelope) => this.onMessage(env);
+    const handler = (env: Envelope, raw?: TransportMessage) => this.onMessage(env, raw);
     bus.subscribe(subjects.discovery(c), handler);
     bus.subscribe(subjects.heartbeat(c), handler);
     bus.subscribe(subjects.node(c, this.id), handler);
@@ -511,8 +512,12 @@ export class NodeRuntime {
     return { v: 1, cluster: this.cluster, type, from: this.id, epoch: this.highestEpoch, id: 'local', ts: this.clock.now(), body };
   }
 
-  private onMessage(env: Envelope): void {
+  private onMessage(env: Envelope, raw?: TransportMessage): void {
     if (!this.actor || this.role === 'stopped') return;
+    if (env.type === 'status-request' || env.type === 'admin-request') {
+      if (raw) this.onAdmin(env, raw);
+      return;
+    }
         if (env.from !== this.id) this.lastHeard.set(env.from, this.clock.now());
     try {
       this.dispatch(env);
@@ -563,10 +568,6 @@ export class NodeRuntime {
         return this.onHandover(env, b);
       case 'group-message':
         return this.emit('group-message', b, env);
-      case 'status-request':
-        return this.onStatusRequest(env);
-      case 'admin-request':
-        return this.emit('admin-request', b, env);
       default:
         return;
     }
@@ -1362,10 +1363,53 @@ export class NodeRuntime {
 
   // ---------------------------------------------------------------- status
 
-  private onStatusRequest(env: Envelope): void {
+  /**
+   * `glup status` / `switchover` / `remove` (SPEC section 9): every node answers a status
+   * request with its own view (the manager adds the cluster tables); admin requests are the
+   * manager's to carry out.
+   */
+  private onAdmin(env: Envelope, raw: TransportMessage): void {
+    const reply = (type: MessageType, body: unknown) => {
+      try {
+        this.bus?.reply(raw, type, body, { epoch: this.highestEpoch });
+      } catch (e) {
+        this.logger.warn('admin reply failed', { error: String(e) });
+      }
+    };
+    if (env.type === 'status-request') {
+      const db = this.replica.db;
+      const manager = this.role === 'manager';
+      reply('status-reply', {
+        ...this.status(),
+        cluster: this.cluster,
+        ...(manager
+          ? {
+              nodes: Object.fromEntries(Object.values(db.nodes).map((n) => [n.id, { role: n.role, status: n.status }])),
+              groups: Object.fromEntries(Object.entries(db.groups).map(([g, row]) => [g, Object.keys(row.members)])),
+            }
+          : {}),
+      });
+      return;
+    }
     if (this.role !== 'manager') return;
-    void env;
-    this.emit('status-request', env);
+    const b = env.body as { action?: unknown; to?: unknown; node?: unknown };
+    const done = (p: Promise<unknown>) =>
+      p.then(
+        () => reply('admin-reply', { ok: true }),
+        (e: Error & { code?: string }) => reply('admin-reply', { ok: false, code: e.code ?? 'INVALID_OP', message: e.message }),
+      );
+    if (b.action === 'switchover' && typeof b.to === 'string') {
+      void done(this.switchover(b.to));
+    } else if (b.action === 'remove' && typeof b.node === 'string') {
+      const node = b.node;
+      if (!this.replica.db.nodes[node]) {
+        reply('admin-reply', { ok: false, code: 'INVALID_OP', message: `${node} is not a member of ${this.cluster}` });
+        return;
+      }
+      void done(this.submit({ membership: { remove: [{ id: node, reason: 'removed' }] } }));
+    } else {
+      reply('admin-reply', { ok: false, code: 'INVALID_OP', message: 'admin-request needs action switchover {to} or remove {node}' });
+    }
   }
 
   private waitForRole(role: Role): Promise<void> {
