@@ -48,6 +48,8 @@ export interface CoordinatorHost {
   /** The update is committed here (applied to node.db); tell the submitter. */
   committed(records: UpdateRecord[]): void;
   rejected(sub: Submission, error: GlupError): void;
+  /** A retried submission that is already committed: tell the submitter its result again. */
+  answered(sub: Submission, result: { seq: number; epoch: number }): void;
   /** A member never acked: its removal must be the next update. */
   declareFailed(node: string): void;
 }
@@ -76,8 +78,9 @@ export class UpdateCoordinator {
     if (seq !== undefined) {
       // a retry of something already sequenced: answer if committed, else the commit will
       if (seq <= this.host.replica.committedSeq) {
+        // answer the submitter only: the update itself was delivered when it committed
         const rec = this.host.replica.recordAt(seq);
-        this.host.committed(rec ? [rec] : []);
+        this.host.answered(sub, { seq, epoch: rec?.epoch ?? this.host.epoch });
       }
       return;
     }
@@ -256,6 +259,9 @@ export class UpdateCoordinator {
   /** Commits the in-flight head while the commit rule holds, in seq order. */
   advance(): void {
     const done: UpdateRecord[] = [];
+    // a re-sent update may have been committed meanwhile by a commit notice of the previous
+    // manager that was already on its way: nothing is left to wait for
+    while (this.inFlight.length && this.inFlight[0]!.record.seq <= this.host.replica.committedSeq) this.inFlight.shift();
     while (this.inFlight.length) {
       const f = this.inFlight[0]!;
       if (f.record.seq !== this.host.replica.committedSeq + done.length + 1) break;

@@ -12,7 +12,7 @@ import { subjects } from '../bus/transport.js';
 import type { Envelope } from '../bus/envelope.js';
 import { GlupError } from '../errors.js';
 import { isName } from '../ids.js';
-import type { Op, UpdateRecord } from '../db/types.js';
+import type { ClusterDb, Op, UpdateRecord } from '../db/types.js';
 import type { GroupHandle, GroupView, JoinGroupOptions } from './types.js';
 import type { GroupMessageBody } from './messages.js';
 
@@ -34,11 +34,11 @@ export class GroupHost {
   private roundRobin = 0;
 
   constructor(private readonly node: GroupNode) {
-    node.on('update', (r: UpdateRecord) => this.onCommitted(r));
+    node.on('update', (r: UpdateRecord, db: ClusterDb) => this.onCommitted(r, db));
     node.on('group-message', (b: GroupMessageBody, env: Envelope) => this.onMessage(b, env));
   }
 
-  private actorFor(group: string): Actor<typeof processGroupMachine> {
+  private actorFor(group: string, db: ClusterDb = this.node.db): Actor<typeof processGroupMachine> {
     let a = this.actors.get(group);
     if (a) return a;
     a = createActor(
@@ -48,16 +48,16 @@ export class GroupHost {
           deliver: (_, p) => this.deliver(group, p.process, p.msg, p.from),
         },
       }),
-      { input: { group, node: this.node.id, db: this.node.db }, systemId: `group:${group}` },
+      { input: { group, node: this.node.id, db }, systemId: `group:${group}` },
     );
     a.start();
     this.actors.set(group, a);
     return a;
   }
 
-  private onCommitted(r: UpdateRecord): void {
-    const db = this.node.db;
-    for (const g of Object.keys(db.groups)) this.actorFor(g);
+  /** `db` is the database right after `r`: every view in between is announced, none skipped. */
+  private onCommitted(r: UpdateRecord, db: ClusterDb): void {
+    for (const g of Object.keys(db.groups)) this.actorFor(g, db);
     for (const a of this.actors.values()) a.send({ type: 'DB_COMMITTED', db, seq: r.seq });
     if ('groupMessage' in r.op) {
       const { group, msg } = r.op.groupMessage;
@@ -72,9 +72,18 @@ export class GroupHost {
     a.send({ type: 'MESSAGE', msg: b.msg, from: typeof b.sender === 'string' ? b.sender : env.from, ...(b.to ? { to: b.to } : {}) });
   }
 
+  /** Members in a view they were told of; a joining process hears views from its own join on. */
+  private readonly inView = new Set<string>();
+
   private notifyView(group: string, view: GroupView): void {
-    for (const [memberId, h] of this.handlers) {
-      if (memberId.startsWith(`${group}/`)) h.onView?.(view);
+    for (const [key, h] of this.handlers) {
+      if (!key.startsWith(`${group}/`)) continue;
+      const memberId = key.slice(group.length + 1);
+      const listed = view.members.includes(memberId);
+      if (!listed && !this.inView.has(key)) continue;
+      if (listed) this.inView.add(key);
+      else this.inView.delete(key);
+      h.onView?.(view);
     }
   }
 

@@ -147,10 +147,17 @@ export class Replica {
     return done;
   }
 
+  /** The database right after each record committed by the last commitTo (for per-record views). */
+  readonly dbAfter = new Map<number, ClusterDb>();
+
   private applyCommitted(upTo: number): UpdateRecord[] {
     const done = this.range(this.committedSeq + 1, upTo);
     let db = this.db;
-    for (const r of done) db = applyRecordPatches(db, r.patches);
+    this.dbAfter.clear();
+    for (const r of done) {
+      db = applyRecordPatches(db, r.patches);
+      this.dbAfter.set(r.seq, db);
+    }
     this.db = db;
     this.committedSeq = Math.max(this.committedSeq, upTo);
     return done;

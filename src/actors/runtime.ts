@@ -84,7 +84,8 @@ export class NodeRuntime {
   private term = 0;
   private seenTerm = 0;
   private votedTerm = 0;
-  private readonly votes = new Map<string, M.VoteBody>();
+  /** Votes for this node by term: a vote may arrive before this node's own discovery ends. */
+  private readonly votesByTerm = new Map<number, Map<string, M.VoteBody>>();
   private leadershipOp: Op | null = null;
   private catchUpFrom: { node: string; seq: number } | null = null;
   private readonly confirms = new Map<string, boolean>();
@@ -204,7 +205,7 @@ export class NodeRuntime {
       throw e;
     });
     this.highestEpoch = Math.max(this.replica.tentativeDb.meta.epoch, this.replica.db.meta.epoch);
-    this.confirmedUpTo = this.replica.committedSeq;
+    this.resetConfirmed();
     this.startedAt = this.clock.now();
     this.bus = createBus({
       transport: this.opts.transport,
@@ -428,8 +429,16 @@ export class NodeRuntime {
     this.emit('role', role);
   }
 
-  private onRoleEntered(role: Role, _prev: Role): void {
+  /** When this node last stopped being a member (or started): election rounds count from here. */
+  private roundStart = -Infinity;
+
+  private onRoleEntered(role: Role, prev: Role): void {
     const now = this.clock.now();
+    const wasMember = prev === 'manager' || prev === 'backup' || prev === 'client';
+    if ((role === 'joining' || role === 'isolated') && (wasMember || prev === 'stopped')) {
+      this.roundStart = now;
+      this.participants.clear();
+    }
     if (role === 'manager' || role === 'backup' || role === 'client') {
       this.lastManagerHbAt = now;
       this.lastBackupHbAt = now;
@@ -573,6 +582,20 @@ export class NodeRuntime {
     }
   }
 
+  private followedEpoch = 0;
+
+  /**
+   * Follows a manager. Whenever the manager (or its epoch) changes, only what the new one
+   * confirms may commit here: an uncommitted tail written under another manager — or by this
+   * node while it was manager — is never committed by a later commit notice.
+   */
+  private follow(manager: string, epoch: number): void {
+    if (manager === this.managerId && epoch === this.followedEpoch) return;
+    this.managerId = manager;
+    this.followedEpoch = epoch;
+    this.resetConfirmed();
+  }
+
   /** Fencing: a manager message from an epoch older than the highest seen changes nothing. */
   private fenced(env: Envelope): boolean {
     if (env.epoch < this.highestEpoch) {
@@ -606,13 +629,21 @@ export class NodeRuntime {
     const now = this.clock.now();
     const window = this.settings.discoveryMs + 2 * this.timing().electionMs;
     const self: Participant = { info: this.nodeInfo(), ...this.position(), heardAt: now };
-    const list = [...this.participants.values()].filter((p) => p.info.id !== this.id && now - p.heardAt <= window);
+    // only nodes heard in this round: what a node heard while it was a member says nothing of now
+    const since = Math.max(this.roundStart, now - window);
+    const list = [...this.participants.values()].filter((p) => p.info.id !== this.id && p.heardAt >= since);
     return [self, ...list];
   }
 
   private onHello(env: Envelope, b: M.HelloBody): void {
     if (env.from === this.id) return;
+    const known = this.participants.has(b.info.id);
     this.noteParticipant(b.info, b);
+    // a node that started later never heard our hello: answer it once, so that both sides
+    // know each other when discovery ends and the first election needs one round
+    if (!known && env.type === 'hello' && !this.isMember()) {
+      this.sendTo(env.from, 'hello', { info: this.nodeInfo(), ...this.position() } satisfies M.HelloBody);
+    }
     if (this.role === 'manager' && this.coordinator) {
       const db = this.replica.db;
       this.sendTo(env.from, 'announce', {
@@ -630,7 +661,7 @@ export class NodeRuntime {
     // only a manager backed by a majority is worth joining (SPEC section 3)
     if (b.quorate === false) return;
     if (this.isMember() && this.managerId === env.from) return;
-    this.managerId = env.from;
+    this.follow(env.from, env.epoch);
     this.sendEvent({ type: 'MANAGER_HEARD' });
   }
 
@@ -653,13 +684,14 @@ export class NodeRuntime {
   private standForElection(): void {
     const first = this.term <= this.highestEpoch;
     this.term = first ? Math.max(this.seenTerm, this.highestEpoch + 1) : Math.max(this.seenTerm, this.term + 1);
-    this.votes.clear();
+    for (const t of this.votesByTerm.keys()) if (t < this.term) this.votesByTerm.delete(t);
     this.publish(subjects.discovery(this.cluster), 'candidacy', {
       term: this.term,
       info: this.nodeInfo(),
       ...this.position(),
     } satisfies M.CandidacyBody);
-    this.voteIfReady();
+    // entry actions run before the snapshot says `electing`: vote now, on what discovery heard
+    this.voteIfReady(true);
   }
 
   private onCandidacy(env: Envelope, b: M.CandidacyBody): void {
@@ -672,16 +704,13 @@ export class NodeRuntime {
       return;
     }
     if (this.inState('active.electing')) {
-      if (b.term > this.term) {
-        this.term = b.term;
-        this.votes.clear();
-      }
+      if (b.term > this.term) this.term = b.term;
       this.voteIfReady();
     }
   }
 
-  private voteIfReady(): void {
-    if (!this.inState('active.electing') || this.votedTerm >= this.term) return;
+  private voteIfReady(entering = false): void {
+    if ((!entering && !this.inState('active.electing')) || this.votedTerm >= this.term) return;
     const best = bestCandidate(
       this.recentParticipants()
         .filter((p) => this.quorumBase().counts(p.info.id) || p.info.id === this.id)
@@ -690,27 +719,46 @@ export class NodeRuntime {
     if (!best) return;
     this.votedTerm = this.term;
     const vote: M.VoteBody = { term: this.term, for: best.id, info: this.nodeInfo(), ...this.position() };
-    if (best.id === this.id) this.countVote(this.id, vote);
+    if (best.id === this.id) this.recordVote(this.id, vote);
     else this.sendTo(best.id, 'vote', vote);
+    // votes that reached this node before it stood count now
+    this.checkElectionWon(entering);
   }
 
   private onVote(env: Envelope, b: M.VoteBody): void {
     this.noteParticipant(b.info, b);
-    if (b.for !== this.id || !this.inState('active.electing')) return;
+    if (b.for !== this.id || b.term < this.term) return;
+    this.recordVote(env.from, b);
+    if (!this.inState('active.electing')) return;
     if (b.term > this.term) {
       this.term = b.term;
-      this.votes.clear();
       this.votedTerm = 0;
       this.voteIfReady();
     }
-    if (b.term === this.term) this.countVote(env.from, b);
+    this.checkElectionWon();
+  }
+
+  private recordVote(from: string, b: M.VoteBody): void {
+    let votes = this.votesByTerm.get(b.term);
+    if (!votes) this.votesByTerm.set(b.term, (votes = new Map()));
+    votes.set(from, b);
   }
 
   private countVote(from: string, b: M.VoteBody): void {
-    this.votes.set(from, b);
+    this.recordVote(from, b);
+    this.checkElectionWon();
+  }
+
+  private get votes(): Map<string, M.VoteBody> {
+    return this.votesByTerm.get(this.term) ?? new Map();
+  }
+
+  private checkElectionWon(entering = false): void {
+    if (!entering && !this.inState('active.electing')) return;
+    const votes = this.votes;
     const base = this.quorumBase();
-    const n = [...this.votes.keys()].filter((id) => base.counts(id)).length;
-    if (hasMajority(n, base.total, this.settings.quorum) && this.votes.has(this.id)) {
+    const n = [...votes.keys()].filter((id) => base.counts(id)).length;
+    if (hasMajority(n, base.total, this.settings.quorum) && votes.has(this.id)) {
       this.sendEvent({ type: 'ELECTION_WON' });
     }
   }
@@ -797,6 +845,7 @@ export class NodeRuntime {
       publishUpdate: (type, body) => this.publish(subjects.update(this.cluster), type, body),
       committed: (records) => this.onCommitted(records, true),
       rejected: (sub, err) => this.answerSubmission(sub.origin, { id: sub.id, error: { code: err.code, message: err.message } }),
+      answered: (sub, result) => this.answerSubmission(sub.origin, { id: sub.id, ...result }),
       declareFailed: (node) => this.declareFailed(node),
     });
     this.coordinator = coordinator;
@@ -808,6 +857,7 @@ export class NodeRuntime {
       await this.fetchFrom(from.node, this.replica.committedSeq + 1, from.seq, true);
     }
     if (this.coordinator !== coordinator) return;
+    this.resetConfirmed();
     this.confirmedUpTo = this.replica.lastSeq;
     coordinator.resendHeld();
     coordinator.active = false;
@@ -849,9 +899,7 @@ export class NodeRuntime {
     if (to) {
       this.sendTo(to, 'handover', { reason: this.handoverLeaving ? 'leave' : 'switchover', commitSeq: this.replica.committedSeq } satisfies M.HandoverBody);
     }
-    this.coordinator?.stop();
-    this.coordinator = null;
-    this.managingEpoch = 0;
+    this.resign();
     this.sendEvent({ type: 'HANDED_OVER', leaving: this.handoverLeaving });
     if (this.handoverLeaving && !to) this.sendEvent({ type: 'LEFT' });
   }
@@ -897,7 +945,7 @@ export class NodeRuntime {
         return;
       }
       const foreign = this.managerId !== null && this.managerId !== env.from && env.epoch > this.replica.db.meta.epoch;
-      this.managerId = env.from;
+      this.follow(env.from, env.epoch);
       this.lastManagerHbAt = now;
       if (!this.isMember() || this.role === 'isolated') {
         if (b.quorate !== false) this.sendEvent({ type: 'MANAGER_HEARD' });
@@ -923,10 +971,18 @@ export class NodeRuntime {
   }
 
   private stepDown(): void {
+    this.resign();
+    this.sendEvent({ type: 'REMOVED' });
+  }
+
+  /** Stops acting as manager; what it logged beyond the commit point waits for the next one. */
+  private resign(): void {
     this.coordinator?.stop();
     this.coordinator = null;
     this.managingEpoch = 0;
-    this.sendEvent({ type: 'REMOVED' });
+    this.managerId = null;
+    this.followedEpoch = 0;
+    this.resetConfirmed();
   }
 
   private onTick(): void {
@@ -975,9 +1031,7 @@ export class NodeRuntime {
     if (this.quorateNow) {
       this.lastQuorumAt = now;
     } else if (now - this.lastQuorumAt >= window) {
-      this.coordinator?.stop();
-      this.coordinator = null;
-      this.managingEpoch = 0;
+      this.resign();
       this.sendEvent({ type: 'QUORUM_LOST' });
     }
   }
@@ -1060,14 +1114,14 @@ export class NodeRuntime {
 
   private onJoinAccept(env: Envelope, b: M.JoinAcceptBody): void {
     if (this.fenced(env) || this.isMember()) return;
-    this.managerId = env.from;
+    this.follow(env.from, env.epoch);
     this.enqueue(async () => {
       const r = this.replica;
       // a snapshot replaces a log that is behind it or whose uncommitted tail the manager refused
       if (b.snapshot && (b.snapshot.seq > r.committedSeq || (b.snapshot.seq === r.committedSeq && r.lastSeq > r.committedSeq))) {
         this.reportConflicts(b.snapshot.submissions ?? [], env.from, env.epoch);
         await r.resetTo(b.snapshot);
-        this.confirmedUpTo = r.committedSeq;
+        this.resetConfirmed();
       }
       await this.applyRecords(env.from, b.records, true);
       this.commitTo(b.commitSeq);
@@ -1095,12 +1149,8 @@ export class NodeRuntime {
   private onUpdate(env: Envelope, b: M.UpdateBody): void {
     if (env.from === this.id) return;
     if (this.fenced(env)) return;
-    if (env.epoch > this.replica.db.meta.epoch && this.managerId !== env.from) {
-      // a new manager: only what it confirms may commit from now on
-      this.managerId = env.from;
-      this.confirmedUpTo = this.replica.committedSeq;
-    }
     if (this.coordinator) return;
+    this.follow(env.from, env.epoch);
     this.enqueue(async () => {
       const acks = await this.applyRecords(env.from, b.records, false);
       if (acks.length) this.sendTo(env.from, 'update-ack', { acks } satisfies M.UpdateAckBody);
@@ -1130,12 +1180,13 @@ export class NodeRuntime {
           const mine = rp.recordAt(seq);
           this.buffered.delete(seq);
           if (mine && mine.id === r.id && mine.epoch === r.epoch) {
-            this.confirmedUpTo = Math.max(this.confirmedUpTo, seq);
+            this.confirm(seq);
             acks.push({ seq, id: r.id });
             if (committed) this.commitTo(seq);
             continue;
           }
           await rp.truncateAfter(seq - 1);
+          this.unconfirmFrom(seq);
           await rp.append([r]);
         } else if (seq === rp.lastSeq + 1) {
           this.buffered.delete(seq);
@@ -1143,7 +1194,7 @@ export class NodeRuntime {
         } else {
           break;
         }
-        this.confirmedUpTo = Math.max(this.confirmedUpTo, seq);
+        this.confirm(seq);
         acks.push({ seq, id: r.id });
         if (committed) this.commitTo(seq);
         progressed = true;
@@ -1153,11 +1204,40 @@ export class NodeRuntime {
     const firstMissing = this.replica.lastSeq + 1;
     const waiting = [...this.buffered.keys()].filter((s) => s > firstMissing);
     if (waiting.length) this.requestFetch(from, firstMissing, Math.min(...waiting) - 1);
+    else if (this.confirmedSeqs.size) {
+      // records held from before this manager sit below ones it confirmed: have them compared
+      this.requestFetch(from, this.confirmedUpTo + 1, Math.min(...this.confirmedSeqs) - 1);
+    }
     return acks;
+  }
+
+  /** Seqs the current manager confirmed above confirmedUpTo (the part below is not yet compared). */
+  private readonly confirmedSeqs = new Set<number>();
+
+  /** Records that the current manager holds the same record at `seq`; commit stays contiguous. */
+  private confirm(seq: number): void {
+    if (seq > this.confirmedUpTo + 1) {
+      this.confirmedSeqs.add(seq);
+      return;
+    }
+    this.confirmedUpTo = Math.max(this.confirmedUpTo, seq);
+    while (this.confirmedSeqs.delete(this.confirmedUpTo + 1)) this.confirmedUpTo++;
+    for (const s of this.confirmedSeqs) if (s <= this.confirmedUpTo) this.confirmedSeqs.delete(s);
+  }
+
+  private unconfirmFrom(seq: number): void {
+    this.confirmedUpTo = Math.min(this.confirmedUpTo, seq - 1);
+    for (const s of this.confirmedSeqs) if (s >= seq) this.confirmedSeqs.delete(s);
+  }
+
+  private resetConfirmed(): void {
+    this.confirmedUpTo = this.replica.committedSeq;
+    this.confirmedSeqs.clear();
   }
 
   private onCommitNotice(env: Envelope, b: M.CommitBody): void {
     if (env.from === this.id || this.fenced(env) || this.coordinator) return;
+    if (env.from !== this.managerId || env.epoch !== this.followedEpoch) return;
     this.enqueue(() => this.commitTo(b.commitSeq));
   }
 
@@ -1215,7 +1295,7 @@ export class NodeRuntime {
     this.enqueue(async () => {
       if (b.snapshot && b.snapshot.seq > this.replica.committedSeq) {
         await this.replica.resetTo(b.snapshot);
-        this.confirmedUpTo = this.replica.committedSeq;
+        this.resetConfirmed();
       }
       // a voter's records up to its commit point are committed cluster-wide
       const committedPart = fromVoter ? b.records.filter((r) => r.seq <= b.commitSeq) : b.records;
@@ -1238,7 +1318,7 @@ export class NodeRuntime {
         for (const x of r.op.membership.remove ?? []) this.removalsPending.delete(x.id);
         this.emitMembership(r);
       }
-      this.emit('update', r);
+      this.emit('update', r, this.replica.dbAfter.get(r.seq) ?? this.replica.db);
       if (asManager) this.answerSubmission(r.origin, { id: r.id, seq: r.seq, epoch: r.epoch });
     }
     this.resolveCommitted();
@@ -1450,6 +1530,7 @@ export function roleOf(value: unknown): Role | null {
   const active = (value as { active?: unknown }).active;
   if (active === undefined) return null;
   if (active === 'discovering' || active === 'electing' || active === 'joining') return 'joining';
+  if (typeof active === 'object' && active !== null && 'joining' in active) return 'joining';
   if (active === 'isolated') return 'isolated';
   if (active === 'leaving') return null;
   const member = (active as { member?: unknown }).member;

@@ -137,12 +137,16 @@ export const nodeMachine = setup({
           },
         },
         joining: {
-          entry: 'sendJoinRequest',
-          after: {
-            retransmit: { target: 'joining', reenter: true },
-            joinTimeout: 'discovering',
-          },
+          // the join timeout belongs to the whole stay; only the request is re-sent
+          after: { joinTimeout: 'discovering' },
           on: { JOINED: joinedTargets('') },
+          initial: 'requesting',
+          states: {
+            requesting: {
+              entry: 'sendJoinRequest',
+              after: { retransmit: { target: 'requesting', reenter: true } },
+            },
+          },
         },
         member: {
           initial: 'client',

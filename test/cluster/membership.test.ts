@@ -11,6 +11,19 @@ test('seven nodes started at once end with one manager and the rule\'s backup', 
   t.is(c.node('n1').db.meta.backup, 'n6');
   t.is(Object.keys(c.node('n1').db.nodes).length, 7);
   for (const n of c.nodes.values()) t.is(n.manager, 'n4');
+  t.is(c.node('n4').epoch, 1, 'the first manager of a cluster has epoch 1');
+});
+
+test('nodes started one after another still elect in one round: the first manager has epoch 1', async (t) => {
+  const c = simCluster(['n1', 'n2', 'n3', 'n4', 'n5']);
+  // each node starts 50 ms after the previous one: the early ones never heard the late ones' start
+  for (const n of c.nodes.values()) {
+    void n.start().catch(() => {});
+    await c.net.advance(50);
+  }
+  await c.net.runUntil(() => c.live().every((n) => n.isMember()), { timeoutMs: 5000 });
+  t.is(c.managers().length, 1);
+  t.is(c.managers()[0]!.epoch, 1);
 });
 
 test('backup takes over within (missed + 1) heartbeats of a manager crash', async (t) => {
