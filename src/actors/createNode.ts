@@ -1,4 +1,6 @@
 import { isClusterName, isName } from '../ids.js';
+import { join } from 'node:path';
+import { fileStore } from '../persistence/file.js';
 import { NodeRuntime } from './runtime.js';
 import type { NodeOptions } from './types.js';
 
@@ -17,5 +19,7 @@ export function createNode(opts: NodeOptions): NodeRuntime {
   for (const m of opts.initialMembers ?? []) {
     if (!isName(m)) throw new Error(`initialMembers: "${m}" is not a valid node id`);
   }
-  return new NodeRuntime(opts);
+  // the embedded default (SPEC section 6): a file store under dataDir
+  const store = opts.store ?? fileStore(join(opts.dataDir ?? '.glup-data', opts.cluster, opts.id), { logger: opts.logger, clock: opts.transport.clock });
+  return new NodeRuntime({ ...opts, store });
 }

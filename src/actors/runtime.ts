@@ -18,6 +18,8 @@ import { GlupError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ClusterDb, DataOp, NodeInfo, Op, UpdateRecord } from '../db/types.js';
 import { validateOp, validateSystemOp } from '../db/validate.js';
+import { affectedPaths } from '../db/ops.js';
+import { parsePath, pathsOverlap } from '../db/paths.js';
 import { memoryStore } from '../persistence/memory.js';
 import { Replica } from './replica.js';
 import { UpdateCoordinator, type Submission } from './coordinator.js';
@@ -276,6 +278,83 @@ export class NodeRuntime {
       const p: PendingSubmission = { id, op, resolve, reject, deadline: now + this.settings.updateTimeoutMs, lastSentAt: -Infinity };
       this.pending.set(id, p);
       this.sendSubmission(p);
+    });
+  }
+
+  /**
+   * Committed updates touching `prefix` (a dotted path under data; '' for all), from
+   * `fromSeq` on (default: the next commit), as an async iterator: first what the log holds,
+   * then live commits, in seq order and without gaps or repeats.
+   */
+  watch(prefix: string, opts: { fromSeq?: number } = {}): AsyncIterableIterator<UpdateRecord> {
+    const wanted = prefix === '' ? [] : parsePath(prefix);
+    const touches = (r: UpdateRecord) =>
+      wanted.length === 0 || affectedPaths(r.op).some((p) => pathsOverlap(parsePath(p), wanted));
+    let next = opts.fromSeq ?? this.replica.committedSeq + 1;
+    const live: UpdateRecord[] = [];
+    let wake: (() => void) | null = null;
+    let closed = false;
+    const offUpdate = this.on('update', (r: UpdateRecord) => {
+      live.push(r);
+      wake?.();
+    });
+    const offRole = this.on('role', (r: Role) => {
+      if (r === 'stopped') {
+        closed = true;
+        wake?.();
+      }
+    });
+    const close = () => {
+      closed = true;
+      offUpdate();
+      offRole();
+      wake?.();
+    };
+    const runtime = this;
+    async function* iterate(): AsyncGenerator<UpdateRecord> {
+      try {
+        // the backlog: committed records before the live ones, from memory or the store
+        const firstLive = () => live[0]?.seq ?? runtime.replica.committedSeq + 1;
+        if (next < firstLive()) {
+          const upTo = firstLive() - 1;
+          if (next < runtime.replica.firstHeldSeq) {
+            const stored = await runtime.clock.track(runtime.replica.store.readRange(next, upTo));
+            if (!stored.length || stored[0]!.seq !== next) {
+              throw new GlupError('INVALID_OP', `watch: seq ${next} is no longer in the log of ${runtime.id} (compacted by a snapshot)`);
+            }
+            for (const r of stored) if (r.seq <= upTo) {
+              next = r.seq + 1;
+              if (touches(r)) yield r;
+            }
+          }
+          for (const r of runtime.replica.range(next, Math.min(upTo, runtime.replica.committedSeq))) {
+            next = r.seq + 1;
+            if (touches(r)) yield r;
+          }
+        }
+        for (;;) {
+          while (live.length) {
+            const r = live.shift()!;
+            if (r.seq < next) continue;
+            next = r.seq + 1;
+            if (touches(r)) yield r;
+          }
+          if (closed) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+        }
+      } finally {
+        close();
+      }
+    }
+    const it = iterate();
+    const finish = it.return.bind(it);
+    // breaking out of a for-await while it waits must release the listeners at once
+    return Object.assign(it, {
+      return: async (value?: unknown) => {
+        close();
+        return finish(value as UpdateRecord);
+      },
     });
   }
 

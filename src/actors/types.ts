@@ -27,8 +27,10 @@ export interface NodeOptions extends Partial<Settings> {
   priority?: number;
   qualified?: boolean;
   transport: Transport;
-  /** Defaults to memoryStore(). `glup node` defaults to fileStore(--data). */
+  /** Defaults to the embedded file store, fileStore(`<dataDir>/<cluster>/<id>`). */
   store?: Store;
+  /** Where the default file store lives; default `.glup-data` in the working directory. */
+  dataDir?: string;
   /** Fault filter shared by the nodes of a simulation or scenario (receiving side). */
   faults?: Faults;
   logger?: Logger;
