@@ -72,6 +72,10 @@ export class UpdateCoordinator {
     return this.queue.length;
   }
 
+  isQueued(id: string): boolean {
+    return this.queue.some((q) => q.id === id);
+  }
+
   /** Queues a submission; `front` puts system updates (removals, takeover) first. */
   submit(sub: Submission, front = false): void {
     const seq = this.host.replica.submissions.get(sub.id);

@@ -490,7 +490,26 @@ export class NodeRuntime {
     return !!snap && snap.matches(path as any);
   }
 
+  private actorsDirty = false;
+
+  /** Keeps the XState persisted snapshots beside the log (SPEC 6), at most once per tick. */
+  private saveActorSnapshots(): void {
+    if (!this.actorsDirty || !this.actor) return;
+    this.actorsDirty = false;
+    const snapshots: Record<string, unknown> = {};
+    try {
+      snapshots.node = this.actor.getPersistedSnapshot();
+      const coord = this.actor.system.get('coordinator') as AnyActorRef | undefined;
+      if (coord) snapshots.coordinator = coord.getPersistedSnapshot?.();
+    } catch (e) {
+      this.logger.warn('actor snapshot not persistable', { error: String(e) });
+      return;
+    }
+    void this.replica.serial(() => this.replica.store.saveActorSnapshots(JSON.parse(JSON.stringify(snapshots))));
+  }
+
   private onSnapshot(value: unknown): void {
+    this.actorsDirty = true;
     const role = roleOf(value);
     if (role === null) return;
     if (role !== this.role) {
@@ -1094,6 +1113,7 @@ export class NodeRuntime {
       this.sendEvent({ type: 'MAJORITY_VISIBLE' });
     }
     this.retransmitSubmissions(now);
+    this.saveActorSnapshots();
   }
 
   /** A manager or backup that hears less than a majority for (missed − 1) intervals steps aside. */
@@ -1184,12 +1204,18 @@ export class NodeRuntime {
     this.sendTo(env.from, 'join-accept', accept);
     const row = r.tentativeDb.nodes[b.info.id];
     if (row && row.incarnation === b.info.incarnation) return;
-    coord.submit(
-      { id: `${this.id}:join:${b.info.id}:${b.info.incarnation}`, origin: this.id, op: { membership: { add: [b.info] } } },
-      false,
-    );
+    // one add per join: a repeated request while it is queued or in flight adds nothing, but a
+    // node removed and rejoining with the same incarnation gets a new submission id
+    const queued = this.pendingJoins.get(b.info.id);
+    if (queued && (coord.isQueued(queued) || (r.submissions.get(queued) ?? 0) > r.committedSeq)) return;
+    const id = `${this.id}:join:${b.info.id}:${b.info.incarnation}:${r.lastSeq}`;
+    this.pendingJoins.set(b.info.id, id);
+    coord.submit({ id, origin: this.id, op: { membership: { add: [b.info] } } }, false);
     coord.sequence();
   }
+
+  /** Node → submission id of its add while that add is queued or in flight. */
+  private readonly pendingJoins = new Map<string, string>();
 
   private onJoinAccept(env: Envelope, b: M.JoinAcceptBody): void {
     if (this.fenced(env) || this.isMember()) return;

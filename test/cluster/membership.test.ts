@@ -124,3 +124,20 @@ test('switchover hands the manager role to a chosen member', async (t) => {
   t.is(c.node('n1').role !== 'manager', true);
   t.is(c.node('n3').db.meta.manager, 'n3');
 });
+
+test('a member removed while alive rejoins with the same incarnation', async (t) => {
+  const c = simCluster(['n1', 'n2', 'n3', 'n4']);
+  await c.startAll();
+  c.faults.partition([['n1', 'n2', 'n3'], ['n4']]);
+  await c.net.runUntil(() => !('n4' in c.node('n1').db.nodes), { timeoutMs: 3000 });
+  const incarnation = c.node('n4').replica.incarnation;
+  c.faults.heal();
+  await c.net.runUntil(() => 'n4' in c.node('n1').db.nodes && c.node('n4').isMember() && c.converged(), { timeoutMs: 5000 });
+  t.is(c.node('n1').db.nodes.n4!.incarnation, incarnation);
+  // and a second time: the same manager removes and re-adds it again
+  c.faults.partition([['n1', 'n2', 'n3'], ['n4']]);
+  await c.net.runUntil(() => !('n4' in c.node('n1').db.nodes), { timeoutMs: 3000 });
+  c.faults.heal();
+  await c.net.runUntil(() => 'n4' in c.node('n1').db.nodes && c.node('n4').isMember() && c.converged(), { timeoutMs: 5000 });
+  t.is(c.node('n1').role, 'manager');
+});
