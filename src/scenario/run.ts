@@ -58,7 +58,16 @@ export async function runScenarios(inputs: ScenarioSource[], opts: RunOptions): 
   return results;
 }
 
-export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: { logger?: Logger } = {}): Promise<ScenarioRunResult> {
+/** Observers of a run (glup sim's invariant checkers, tests): called for every node started. */
+export interface RunHooks {
+  logger?: Logger;
+  /** A node was created (start, restart or add) and is about to start. */
+  onNode?: (id: string, node: NodeRuntime) => void;
+  /** A step finished (ok or not), with the virtual time. */
+  onStep?: (i: number, step: Step, ok: boolean, t: number) => void;
+}
+
+export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: RunHooks = {}): Promise<ScenarioRunResult> {
   const seed = opts.seed ?? scenario.seed;
   const persistence = opts.persistence ?? scenario.cluster.persistence;
   const transportKind = opts.transport;
@@ -141,6 +150,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
       maxUpdateBytes: c.maxUpdateBytes,
     });
     nodes.set(id, node);
+    hooks.onNode?.(id, node);
     status.set(id, 'live');
     node.inspect((e) => events.push({ ...inspectionLine(e), t: round(e.t - clockBase) }));
     node.on('role', (role: string) => {
@@ -303,10 +313,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: {
         await runStep(step);
         outcome.push({ step, ok: true });
         events.push({ kind: 'step', i, step, ok: true, t: round(driver.now()) });
+        hooks.onStep?.(i, step, true, driver.now());
       } catch (e) {
         const msg = e instanceof StepFailure ? e.message : e instanceof Error ? e.message : String(e);
         outcome.push({ step, ok: false });
         events.push({ kind: 'step', i, step, ok: false, t: round(driver.now()), error: msg });
+        hooks.onStep?.(i, step, false, driver.now());
         passed = false;
         break;
       }
