@@ -50,6 +50,8 @@ export interface CoordinatorHost {
   rejected(sub: Submission, error: GlupError): void;
   /** A retried submission that is already committed: tell the submitter its result again. */
   answered(sub: Submission, result: { seq: number; epoch: number }): void;
+  /** The manager's own store refused an append. */
+  storeFailed(seq: number, error: Error): void;
   /** A member never acked: its removal must be the next update. */
   declareFailed(node: string): void;
 }
@@ -152,10 +154,14 @@ export class UpdateCoordinator {
     };
     const backup = before.meta.backup;
     const flight = this.track(record, result.db, before, backup && backup !== this.host.self && !this.declaredFailed.has(backup) ? backup : null);
-    void replica.append([record]).then(() => {
-      flight.acked.add(this.host.self);
-      this.advance();
-    });
+    replica.append([record]).then(
+      () => {
+        flight.acked.add(this.host.self);
+        this.advance();
+      },
+      // not durable here: never counted as acked, so it cannot commit through this node
+      (e) => this.host.storeFailed(record.seq, e as Error),
+    );
     return flight;
   }
 

@@ -7,7 +7,7 @@
 import { createActor, fromCallback, type Actor, type AnyActorRef, type InspectionEvent as XInspectionEvent } from 'xstate';
 import { nodeMachine, type MemberRole, type NodeMachineEvent } from '../machines/node.js';
 import { coordinatorMachine } from '../machines/coordinator.js';
-import { bestCandidate, chooseBackup, hasMajority, majorityOf } from '../machines/rules.js';
+import { bestCandidate, hasMajority, majorityOf } from '../machines/rules.js';
 import { createBus, type Bus, type BusMetrics } from '../bus/bus.js';
 import type { Envelope } from '../bus/envelope.js';
 import { subjects } from '../bus/transport.js';
@@ -18,13 +18,13 @@ import { GlupError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ClusterDb, DataOp, NodeInfo, Op, UpdateRecord } from '../db/types.js';
 import { validateOp, validateSystemOp } from '../db/validate.js';
-import { affectedPaths } from '../db/ops.js';
-import { parsePath, pathsOverlap } from '../db/paths.js';
 import { memoryStore } from '../persistence/memory.js';
 import { Replica } from './replica.js';
-import { UpdateCoordinator, type Submission } from './coordinator.js';
+import { UpdateCoordinator } from './coordinator.js';
 import { clusterSettings, resolveSettings } from './settings.js';
 import { GroupHost } from './groups.js';
+import { watchCommitted } from './watch.js';
+import { answerAdmin } from './admin.js';
 import type * as M from './messages.js';
 import type { GroupHandle, InspectionEvent, JoinGroupOptions, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
 
@@ -96,7 +96,6 @@ export class NodeRuntime {
 
   private readonly pending = new Map<string, PendingSubmission>();
   private submissionCounter = 0;
-  private startedAt = 0;
   /** Wall-independent time of the last takeover (for failover measurement). */
   lastTakeoverAt: number | null = null;
   private readonly busMetrics: BusMetrics = { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
@@ -208,7 +207,6 @@ export class NodeRuntime {
     });
     this.highestEpoch = Math.max(this.replica.tentativeDb.meta.epoch, this.replica.db.meta.epoch);
     this.resetConfirmed();
-    this.startedAt = this.clock.now();
     this.bus = createBus({
       transport: this.opts.transport,
       cluster: this.cluster,
@@ -283,79 +281,10 @@ export class NodeRuntime {
 
   /**
    * Committed updates touching `prefix` (a dotted path under data; '' for all), from
-   * `fromSeq` on (default: the next commit), as an async iterator: first what the log holds,
-   * then live commits, in seq order and without gaps or repeats.
+   * `fromSeq` on (default: the next commit): first what the log holds, then live commits.
    */
   watch(prefix: string, opts: { fromSeq?: number } = {}): AsyncIterableIterator<UpdateRecord> {
-    const wanted = prefix === '' ? [] : parsePath(prefix);
-    const touches = (r: UpdateRecord) =>
-      wanted.length === 0 || affectedPaths(r.op).some((p) => pathsOverlap(parsePath(p), wanted));
-    let next = opts.fromSeq ?? this.replica.committedSeq + 1;
-    const live: UpdateRecord[] = [];
-    let wake: (() => void) | null = null;
-    let closed = false;
-    const offUpdate = this.on('update', (r: UpdateRecord) => {
-      live.push(r);
-      wake?.();
-    });
-    const offRole = this.on('role', (r: Role) => {
-      if (r === 'stopped') {
-        closed = true;
-        wake?.();
-      }
-    });
-    const close = () => {
-      closed = true;
-      offUpdate();
-      offRole();
-      wake?.();
-    };
-    const runtime = this;
-    async function* iterate(): AsyncGenerator<UpdateRecord> {
-      try {
-        // the backlog: committed records before the live ones, from memory or the store
-        const firstLive = () => live[0]?.seq ?? runtime.replica.committedSeq + 1;
-        if (next < firstLive()) {
-          const upTo = firstLive() - 1;
-          if (next < runtime.replica.firstHeldSeq) {
-            const stored = await runtime.clock.track(runtime.replica.store.readRange(next, upTo));
-            if (!stored.length || stored[0]!.seq !== next) {
-              throw new GlupError('INVALID_OP', `watch: seq ${next} is no longer in the log of ${runtime.id} (compacted by a snapshot)`);
-            }
-            for (const r of stored) if (r.seq <= upTo) {
-              next = r.seq + 1;
-              if (touches(r)) yield r;
-            }
-          }
-          for (const r of runtime.replica.range(next, Math.min(upTo, runtime.replica.committedSeq))) {
-            next = r.seq + 1;
-            if (touches(r)) yield r;
-          }
-        }
-        for (;;) {
-          while (live.length) {
-            const r = live.shift()!;
-            if (r.seq < next) continue;
-            next = r.seq + 1;
-            if (touches(r)) yield r;
-          }
-          if (closed) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = null;
-        }
-      } finally {
-        close();
-      }
-    }
-    const it = iterate();
-    const finish = it.return.bind(it);
-    // breaking out of a for-await while it waits must release the listeners at once
-    return Object.assign(it, {
-      return: async (value?: unknown) => {
-        close();
-        return finish(value as UpdateRecord);
-      },
-    });
+    return watchCommitted(this, prefix, opts);
   }
 
   async leave(): Promise<void> {
@@ -622,7 +551,9 @@ export class NodeRuntime {
   private onMessage(env: Envelope, raw?: TransportMessage): void {
     if (!this.actor || this.role === 'stopped') return;
     if (env.type === 'status-request' || env.type === 'admin-request') {
-      if (raw) this.onAdmin(env, raw);
+      if (raw) {
+        answerAdmin(this, env, (type, body) => this.bus?.reply(raw, type, body, { epoch: this.highestEpoch }));
+      }
       return;
     }
         if (env.from !== this.id) this.lastHeard.set(env.from, this.clock.now());
@@ -842,11 +773,6 @@ export class NodeRuntime {
     votes.set(from, b);
   }
 
-  private countVote(from: string, b: M.VoteBody): void {
-    this.recordVote(from, b);
-    this.checkElectionWon();
-  }
-
   private get votes(): Map<string, M.VoteBody> {
     return this.votesByTerm.get(this.term) ?? new Map();
   }
@@ -944,6 +870,7 @@ export class NodeRuntime {
       committed: (records) => this.onCommitted(records, true),
       rejected: (sub, err) => this.answerSubmission(sub.origin, { id: sub.id, error: { code: err.code, message: err.message } }),
       answered: (sub, result) => this.answerSubmission(sub.origin, { id: sub.id, ...result }),
+      storeFailed: (seq, error) => this.logger.error('store append failed on the manager', { seq, error: error.message }),
       declareFailed: (node) => this.declareFailed(node),
     });
     this.coordinator = coordinator;
@@ -1547,55 +1474,6 @@ export class NodeRuntime {
   }
 
   // ---------------------------------------------------------------- status
-
-  /**
-   * `glup status` / `switchover` / `remove` (SPEC section 9): every node answers a status
-   * request with its own view (the manager adds the cluster tables); admin requests are the
-   * manager's to carry out.
-   */
-  private onAdmin(env: Envelope, raw: TransportMessage): void {
-    const reply = (type: MessageType, body: unknown) => {
-      try {
-        this.bus?.reply(raw, type, body, { epoch: this.highestEpoch });
-      } catch (e) {
-        this.logger.warn('admin reply failed', { error: String(e) });
-      }
-    };
-    if (env.type === 'status-request') {
-      const db = this.replica.db;
-      const manager = this.role === 'manager';
-      reply('status-reply', {
-        ...this.status(),
-        cluster: this.cluster,
-        ...(manager
-          ? {
-              nodes: Object.fromEntries(Object.values(db.nodes).map((n) => [n.id, { role: n.role, status: n.status }])),
-              groups: Object.fromEntries(Object.entries(db.groups).map(([g, row]) => [g, Object.keys(row.members)])),
-            }
-          : {}),
-      });
-      return;
-    }
-    if (this.role !== 'manager') return;
-    const b = env.body as { action?: unknown; to?: unknown; node?: unknown };
-    const done = (p: Promise<unknown>) =>
-      p.then(
-        () => reply('admin-reply', { ok: true }),
-        (e: Error & { code?: string }) => reply('admin-reply', { ok: false, code: e.code ?? 'INVALID_OP', message: e.message }),
-      );
-    if (b.action === 'switchover' && typeof b.to === 'string') {
-      void done(this.switchover(b.to));
-    } else if (b.action === 'remove' && typeof b.node === 'string') {
-      const node = b.node;
-      if (!this.replica.db.nodes[node]) {
-        reply('admin-reply', { ok: false, code: 'INVALID_OP', message: `${node} is not a member of ${this.cluster}` });
-        return;
-      }
-      void done(this.submit({ membership: { remove: [{ id: node, reason: 'removed' }] } }));
-    } else {
-      reply('admin-reply', { ok: false, code: 'INVALID_OP', message: 'admin-request needs action switchover {to} or remove {node}' });
-    }
-  }
 
   private waitForRole(role: Role): Promise<void> {
     return new Promise((resolve) => {

@@ -1,5 +1,17 @@
 import { GlupError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import {
+  createReassembler,
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_PARTIALS,
+  DEFAULT_MAX_PARTIALS_PER_SENDER,
+  DEFAULT_PENDING_MESSAGES_WORTH,
+  DEFAULT_REASSEMBLY_TIMEOUT_MS,
+  MAX_CHUNK_BYTES,
+  reassembledMismatch,
+  sliceIntoChunks,
+} from './chunks.js';
 import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES, type Envelope } from './envelope.js';
 import type { Faults } from './faults.js';
 import { ENVELOPE_VERSION, type MessageType } from './messageTypes.js';
@@ -10,7 +22,12 @@ import type { Subscription, Transport, TransportMessage } from './transport.js';
  * not roles or machines. The receiving path is the edge of the node:
  *   bytes → decode and validate (invalid: dropped, counted, logged at a rate limit, never thrown)
  *         → fault filter by `from` (drop / duplicate / delay, scheduled on the transport's clock)
+ *         → a `chunk` goes to the subscription's reassembler (chunks.ts); a complete message is
+ *           decoded and validated like any other, up to `maxMessageBytes`
  *         → handler (a handler that throws is logged; the bus keeps running).
+ * The fault filter sees every wire message once, chunks included: a lost chunk loses its
+ * message, a delayed one reorders the stream. A reassembled message is not filtered again
+ * (that would apply each fault twice to large messages).
  */
 export interface BusMetrics {
   /** Messages dropped at the edge because they failed validation. */
@@ -33,6 +50,14 @@ export interface BusOptions {
   metrics?: BusMetrics;
   /** Prefix of envelope ids, default the node id: ids are `<prefix>-<counter>`. */
   idPrefix?: string;
+  /** Published envelopes over this many encoded bytes travel in chunks; default 512 KiB, at most MAX_CHUNK_BYTES. */
+  chunkBytes?: number;
+  /** Largest message sent or reassembled from chunks; default 64 MiB. */
+  maxMessageBytes?: number;
+  /** Incomplete chunked messages kept per sender (a newer one evicts the oldest); default 4. */
+  maxPartialsPerSender?: number;
+  /** An incomplete chunked message is forgotten this long after its first chunk (transport clock); default 30 s. */
+  reassemblyTimeoutMs?: number;
 }
 
 export type EnvelopeHandler = (envelope: Envelope, raw: TransportMessage) => void;
@@ -42,12 +67,15 @@ export interface Bus {
   readonly cluster: string;
   readonly transport: Transport;
   readonly metrics: BusMetrics;
-  /** Sends one envelope and returns it. Throws INVALID_OP over 1 MiB (send large payloads in chunks). */
+  /**
+   * Sends one envelope and returns it; over `chunkBytes` encoded it travels in chunks and
+   * arrives whole. Throws INVALID_OP over `maxMessageBytes`.
+   */
   publish(subject: string, type: MessageType, body: unknown, opts: { epoch: number; reply?: string }): Envelope;
   subscribe(subject: string, handler: EnvelopeHandler): Subscription;
   /** Resolves with the first valid reply that passes the fault filter; rejects TIMEOUT otherwise. */
   request(subject: string, type: MessageType, body: unknown, opts: { epoch: number; timeoutMs: number }): Promise<Envelope>;
-  /** Answers a request; a message without a reply subject gets no answer (returns undefined). */
+  /** Answers a request; a message without a reply subject gets no answer (returns undefined). Requests and replies are never chunked: over 1 MiB they throw INVALID_OP. */
   reply(raw: TransportMessage, type: MessageType, body: unknown, opts: { epoch: number }): Envelope | undefined;
   /** Stops all subscriptions and pending delayed deliveries; the transport is the caller's to close. */
   close(): void;
@@ -61,6 +89,22 @@ export function createBus(opts: BusOptions): Bus {
   const logger = opts.logger ?? silentLogger();
   const metrics: BusMetrics = opts.metrics ?? { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
   const idPrefix = opts.idPrefix ?? node;
+  const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!(Number.isInteger(chunkBytes) && chunkBytes >= 1 && chunkBytes <= MAX_CHUNK_BYTES)) {
+    throw new RangeError(`createBus: chunkBytes must be an integer in [1, ${MAX_CHUNK_BYTES}], got ${chunkBytes}`);
+  }
+  if (!(maxMessageBytes >= MAX_ENVELOPE_BYTES)) {
+    throw new RangeError(`createBus: maxMessageBytes must be at least ${MAX_ENVELOPE_BYTES}, got ${maxMessageBytes}`);
+  }
+  const reassemblyLimits = {
+    maxMessageBytes,
+    maxPartialsPerSender: opts.maxPartialsPerSender ?? DEFAULT_MAX_PARTIALS_PER_SENDER,
+    maxPartials: DEFAULT_MAX_PARTIALS,
+    maxPendingBytes: DEFAULT_PENDING_MESSAGES_WORTH * maxMessageBytes,
+    timeoutMs: opts.reassemblyTimeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS,
+  };
+
   const subscriptions = new Set<Subscription>();
   const delayed = new Set<unknown>();
   /** Requests waiting out a delay or a lost reply; close() wakes them so they end with STOPPED. */
@@ -81,18 +125,24 @@ export function createBus(opts: BusOptions): Bus {
     body,
   });
 
-  const encode = (env: Envelope, subject: string): Uint8Array => {
+  const encode = (env: Envelope, subject: string, limit = MAX_ENVELOPE_BYTES): Uint8Array => {
     const data = encodeEnvelope(env);
-    if (data.byteLength > MAX_ENVELOPE_BYTES) {
-      throw new GlupError('INVALID_OP', `${env.type} message to ${subject} is ${data.byteLength} bytes, over the ${MAX_ENVELOPE_BYTES}-byte limit: send it in chunks`);
+    if (data.byteLength > limit) {
+      const hint = limit === MAX_ENVELOPE_BYTES ? ': requests and replies are not chunked' : '';
+      throw new GlupError('INVALID_OP', `${env.type} message to ${subject} is ${data.byteLength} bytes, over the ${limit}-byte limit${hint}`);
     }
     return data;
   };
 
   /** Validates at the edge; the payload is never logged (it is untrusted and may be huge). */
-  const decode = (msg: TransportMessage): Envelope | undefined => {
-    const result = decodeEnvelope(msg.data, { cluster });
+  const decode = (msg: TransportMessage, maxBytes = MAX_ENVELOPE_BYTES): Envelope | undefined => {
+    const result = decodeEnvelope(msg.data, { cluster, maxBytes });
     if (result.ok) return result.envelope;
+    countInvalid(msg, result.reason);
+    return undefined;
+  };
+
+  const countInvalid = (msg: TransportMessage, reason: string) => {
     metrics.invalidMessages++;
     invalidSinceLog++;
     const now = clock.now();
@@ -100,7 +150,7 @@ export function createBus(opts: BusOptions): Bus {
       logger.warn('bus: invalid message dropped', {
         node,
         subject: msg.subject,
-        reason: result.reason,
+        reason,
         bytes: msg.data.byteLength,
         droppedSinceLastWarning: invalidSinceLog,
         invalidMessages: metrics.invalidMessages,
@@ -108,7 +158,6 @@ export function createBus(opts: BusOptions): Bus {
       lastInvalidLogAt = now;
       invalidSinceLog = 0;
     }
-    return undefined;
   };
 
   const route = (env: Envelope): number[] => (faults ? faults.route(node, env.from) : [0]);
@@ -131,11 +180,30 @@ export function createBus(opts: BusOptions): Bus {
       later(ms, wake);
     });
 
-  const publish: Bus['publish'] = (subject, type, body, publishOpts) => {
-    const env = envelope(type, body, publishOpts.epoch);
+  /** One wire message, never chunked (requests' replies: the requester takes the first message only). */
+  const publishSingle = (subject: string, type: MessageType, body: unknown, epoch: number): Envelope => {
+    const env = envelope(type, body, epoch);
     const data = encode(env, subject);
     if (closed) return env;
-    transport.publish(subject, data, publishOpts.reply === undefined ? undefined : { reply: publishOpts.reply });
+    transport.publish(subject, data);
+    metrics.messagesSent++;
+    return env;
+  };
+
+  const publish: Bus['publish'] = (subject, type, body, publishOpts) => {
+    const env = envelope(type, body, publishOpts.epoch);
+    const data = encode(env, subject, maxMessageBytes);
+    if (closed) return env;
+    const sendOpts = publishOpts.reply === undefined ? undefined : { reply: publishOpts.reply };
+    if (data.byteLength <= chunkBytes) {
+      transport.publish(subject, data, sendOpts);
+    } else {
+      // Every chunk carries the original's ts: with `of` it names the stream (ids restart with the node).
+      for (const chunk of sliceIntoChunks(data, env.id, chunkBytes)) {
+        const piece: Envelope = { ...envelope('chunk', chunk, publishOpts.epoch), ts: env.ts };
+        transport.publish(subject, encode(piece, subject), sendOpts);
+      }
+    }
     metrics.messagesSent++;
     return env;
   };
@@ -158,13 +226,28 @@ export function createBus(opts: BusOptions): Bus {
           logger.error('bus: message handler threw', { node, subject: raw.subject, type: env.type, from: env.from, id: env.id, error: String(e) });
         }
       };
+      const reassembler = createReassembler(clock, reassemblyLimits);
+      /** A chunk that completes its message hands the handler the original envelope. */
+      const arrive = (env: Envelope, raw: TransportMessage) => {
+        if (!active) return;
+        if (env.type !== 'chunk') return deliver(env, raw);
+        const outcome = reassembler.accept(env);
+        if (outcome.kind === 'invalid') return countInvalid(raw, outcome.reason);
+        if (outcome.kind !== 'complete') return;
+        const whole: TransportMessage = raw.reply ? { subject: raw.subject, data: outcome.data, reply: raw.reply } : { subject: raw.subject, data: outcome.data };
+        const original = decode(whole, maxMessageBytes);
+        if (!original) return;
+        const mismatch = reassembledMismatch(original, env, outcome.of);
+        if (mismatch) return countInvalid(whole, mismatch);
+        deliver(original, whole);
+      };
       const inner = transport.subscribe(subject, (raw) => {
         if (!active) return;
         const env = decode(raw);
         if (!env) return;
         for (const delayMs of route(env)) {
-          if (delayMs > 0) later(delayMs, () => deliver(env, raw));
-          else deliver(env, raw);
+          if (delayMs > 0) later(delayMs, () => arrive(env, raw));
+          else arrive(env, raw);
         }
       });
       const sub: Subscription = {
@@ -173,6 +256,7 @@ export function createBus(opts: BusOptions): Bus {
           active = false;
           subscriptions.delete(sub);
           inner.unsubscribe();
+          reassembler.clear();
         },
       };
       if (active) subscriptions.add(sub);
@@ -205,7 +289,7 @@ export function createBus(opts: BusOptions): Bus {
         logger.debug('bus: reply to a message without a reply subject ignored', { node, subject: raw.subject, type });
         return undefined;
       }
-      return publish(raw.reply, type, body, { epoch });
+      return publishSingle(raw.reply, type, body, epoch);
     },
     close() {
       if (closed) return;

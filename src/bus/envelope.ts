@@ -52,9 +52,11 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   return encoder.encode(JSON.stringify(envelope));
 }
 
-export function decodeEnvelope(data: Uint8Array, expected: { cluster: string }): DecodeResult {
-  if (data.byteLength > MAX_ENVELOPE_BYTES) {
-    return invalid(`oversized: ${data.byteLength} bytes, limit ${MAX_ENVELOPE_BYTES}`);
+/** `maxBytes` (default MAX_ENVELOPE_BYTES) is raised only for a message reassembled from chunks. */
+export function decodeEnvelope(data: Uint8Array, expected: { cluster: string; maxBytes?: number }): DecodeResult {
+  const maxBytes = expected.maxBytes ?? MAX_ENVELOPE_BYTES;
+  if (data.byteLength > maxBytes) {
+    return invalid(`oversized: ${data.byteLength} bytes, limit ${maxBytes}`);
   }
   let text: string;
   try {

@@ -1,6 +1,6 @@
 /** `glup viz`: exports the statecharts (src/viz/export.ts). */
 import { Option, type Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK, loadImplementation } from './common.js';
+import { EXIT_FAILED, EXIT_OK, loadImplementation, UsageError } from './common.js';
 
 export interface VizOptions {
   /** One machine by name; all machines when absent. */
@@ -26,7 +26,13 @@ export function register(program: Command): void {
         process.exitCode = EXIT_FAILED;
         return;
       }
-      await exportMachines(flags);
+      try {
+        await exportMachines(flags);
+      } catch (e) {
+        // an unknown --machine is bad input: exit 2 (src/cli/main.ts)
+        if (e instanceof Error && e.name === 'UnknownMachineError') throw new UsageError(e.message);
+        throw e;
+      }
       process.exitCode = EXIT_OK;
     });
 }

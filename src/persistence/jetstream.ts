@@ -60,6 +60,11 @@ export interface JetStreamStore extends Store {
   destroy(): Promise<void>;
 }
 
+/** How long an append keeps retrying a publish while JetStream recovers (leader election). */
+const PUBLISH_RETRY_MS = 30_000;
+/** One publish attempt: short, so a stream without a leader is retried soon after it has one. */
+const PUBLISH_TIMEOUT_MS = 1000;
+
 /** Snapshot chunk size: below the default 1 MiB max_payload with room for headers. */
 const CHUNK_BYTES = 900 * 1024;
 
@@ -129,16 +134,10 @@ class JetStreamStoreImpl implements JetStreamStore {
           throw new Error(`${this.where}: append out of order: seq ${r.seq}, expected ${expected} (the log must stay gapless)`);
         }
         const msgID = `${this.opts.node}:${r.seq}:${r.epoch}${this.meta.generation ? `:g${this.meta.generation}` : ''}`;
-        let ack;
-        try {
-          ack = await this.js.publish(this.subject, r.text, { msgID, expect: { lastSubjectSequence: this.expectLast } });
-        } catch (e) {
-          throw new Error(`${this.where}: publish of seq ${r.seq} failed (another writer for this node?): ${(e as Error).message}`, { cause: e });
-        }
-        if (ack.duplicate) throw new Error(`${this.where}: seq ${r.seq} was refused as a duplicate of msgID ${msgID}`);
+        const streamSeq = await this.publishRecord(r.seq, r.text, msgID);
         if (!this.streamSeqs.length) this.firstSeq = r.seq;
-        this.streamSeqs.push(ack.seq);
-        this.expectLast = ack.seq;
+        this.streamSeqs.push(streamSeq);
+        this.expectLast = streamSeq;
         expected++;
       }
     });
@@ -397,6 +396,45 @@ class JetStreamStoreImpl implements JetStreamStore {
    * the server after every cut keeps appends working on both old and fixed servers; the
    * price is that the first publish after a cut is not fenced against a second writer.
    */
+  /**
+   * Publishes one record and returns its stream sequence. A failed publish (a stream leader
+   * election, a server restart) may or may not have stored the record: before retrying, ask
+   * the stream what it holds last on this subject, so the record is stored exactly once and
+   * nothing is acked before it is stored. Gives up after PUBLISH_RETRY_MS.
+   */
+  private async publishRecord(seq: number, text: string, msgID: string): Promise<number> {
+    const deadline = Date.now() + PUBLISH_RETRY_MS;
+    let delay = 50;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ack = await this.js.publish(this.subject, text, { msgID, timeout: PUBLISH_TIMEOUT_MS, expect: { lastSubjectSequence: this.expectLast } });
+        if (ack.duplicate) {
+          if (attempt > 0) return ack.seq; // our own earlier attempt was stored
+          throw new Error(`seq ${seq} was refused as a duplicate of msgID ${msgID}`);
+        }
+        return ack.seq;
+      } catch (e) {
+        if (Date.now() >= deadline) {
+          throw new Error(`${this.where}: publish of seq ${seq} failed for ${PUBLISH_RETRY_MS} ms (another writer for this node?): ${(e as Error).message}`, { cause: e });
+        }
+        this.logger.warn('jetstream publish failed, retrying', { subject: this.subject, seq, error: (e as Error).message });
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 250);
+        try {
+          const last = await this.jsm.streams.getMessage(this.streamName, { last_by_subj: this.subject });
+          if (last && last.header?.get('Nats-Msg-Id') === msgID) return last.seq;
+          if (last && last.seq > this.expectLast && !this.streamSeqs.includes(last.seq)) {
+            // someone else wrote on our subject: that is the other-writer case, not a lost ack
+            throw new Error(`${this.where}: stream holds seq ${last.seq} on ${this.subject} that this store did not write`);
+          }
+        } catch (inner) {
+          if ((inner as Error).message.includes('did not write')) throw inner;
+          // the stream is still electing a leader: try again
+        }
+      }
+    }
+  }
+
   private async learnExpectLast(): Promise<void> {
     const last = await this.jsm.streams.getMessage(this.streamName, { last_by_subj: this.subject });
     this.expectLast = last?.seq ?? 0;

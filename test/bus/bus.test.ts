@@ -124,13 +124,25 @@ for (const kind of KINDS) {
     }
   });
 
-  test(`${kind}: a message over 1 MiB is refused at the sender with INVALID_OP`, async (t) => {
+  test(`${kind}: a message over maxMessageBytes is refused at the sender with INVALID_OP, and nothing is sent`, async (t) => {
     const kit = await openKit(kind, nats);
     try {
-      const { n1 } = await busPair(kit);
+      const n1 = createBus({ transport: await kit.endpoint('n1'), cluster: CLUSTER, node: 'n1', maxMessageBytes: 1024 * 1024 });
       const error = t.throws(() => n1.publish(`${kit.prefix}.x`, 'update', 'x'.repeat(1024 * 1024), { epoch: 1 }));
       t.true(error instanceof GlupError && error.code === 'INVALID_OP', String(error));
       t.is(n1.metrics.messagesSent, 0);
+    } finally {
+      await kit.close();
+    }
+  });
+
+  test(`${kind}: a reply over 1 MiB is refused with INVALID_OP (replies are never chunked)`, async (t) => {
+    const kit = await openKit(kind, nats);
+    try {
+      const { n1 } = await busPair(kit);
+      const raw = { subject: `${kit.prefix}.x`, data: new Uint8Array(), reply: `${kit.prefix}.inbox` };
+      const error = t.throws(() => n1.reply(raw, 'status-reply', 'x'.repeat(1024 * 1024), { epoch: 1 }));
+      t.true(error instanceof GlupError && error.code === 'INVALID_OP', String(error));
     } finally {
       await kit.close();
     }

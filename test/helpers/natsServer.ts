@@ -89,7 +89,8 @@ export async function startNatsServer(opts: { extraConfig?: string; port?: numbe
     }
   };
   const halt = async () => {
-    if (!child || child.exitCode !== null) return;
+    // a process ended by a signal keeps exitCode null: check signalCode too
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;

@@ -1,0 +1,88 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { freePort, startNatsServer, type NatsServer } from './natsServer.js';
+
+/**
+ * A NATS cluster of `size` nats-servers on loopback, with routes between all of them and
+ * JetStream on each (each server its own store dir, from startNatsServer). Resolves once
+ * JetStream can place an R`size` stream, i.e. the meta group has a leader and every server
+ * has joined it: before that, stream creates fail with "insufficient resources" or time out.
+ */
+export interface NatsCluster {
+  servers: NatsServer[];
+  /** Client URLs of all servers, for `servers:` options. */
+  urls: string[];
+  /** server_name of each server, in the same order (`s1`, `s2`, …). */
+  names: string[];
+  /** The server whose server_name is `name`. */
+  byName(name: string): NatsServer;
+  stop(): Promise<void>;
+}
+
+export async function startNatsCluster(opts: { size?: number; name?: string; readyTimeoutMs?: number; extraConfig?: string } = {}): Promise<NatsCluster> {
+  const size = opts.size ?? 3;
+  const clusterName = opts.name ?? 'glup-test';
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) routePorts.push(await freePort());
+  const names = routePorts.map((_, i) => `s${i + 1}`);
+  const servers: NatsServer[] = [];
+  // natsServer's stop() never resolves for a server already SIGKILLed (it waits for an
+  // 'exit' that has passed: exitCode stays null after a signal), so bound each stop.
+  const stop = async () => {
+    await Promise.all(servers.map((s) => Promise.race([s.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))])));
+  };
+  try {
+    for (let i = 0; i < size; i++) {
+      const routes = routePorts.filter((_, j) => j !== i).map((p) => `"nats-route://127.0.0.1:${p}"`);
+      const extraConfig = [
+        `server_name: ${names[i]}`,
+        `cluster {\n  name: ${clusterName}\n  listen: "127.0.0.1:${routePorts[i]}"\n  routes: [${routes.join(', ')}]\n}`,
+        opts.extraConfig ?? '',
+      ].join('\n');
+      servers.push(await startNatsServer({ extraConfig }));
+    }
+    const urls = servers.map((s) => s.url);
+    await waitForJetStream(urls, size, opts.readyTimeoutMs ?? 60_000);
+    return {
+      servers,
+      urls,
+      names,
+      byName: (name) => {
+        const i = names.indexOf(name);
+        if (i < 0) throw new Error(`no nats-server named ${name} in this cluster (${names.join(', ')})`);
+        return servers[i]!;
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Polls until a probe stream with `replicas` replicas can be created (then deletes it). */
+async function waitForJetStream(urls: string[], replicas: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const nc = await connect({ servers: urls, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  let lastError: unknown;
+  try {
+    for (;;) {
+      try {
+        // jetstreamManager asks for account info, which fails too until JetStream is up
+        const jsm = await jetstreamManager(nc, { timeout: 5000 });
+        const name = `READY_PROBE_${Date.now()}`;
+        await jsm.streams.add({ name, subjects: [`ready-probe.${Date.now()}`], num_replicas: replicas });
+        await jsm.streams.delete(name);
+        return;
+      } catch (e) {
+        lastError = e;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`NATS cluster: JetStream could not place an R${replicas} stream within ${timeoutMs} ms: ${String(lastError)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await nc.close();
+  }
+}
