@@ -25,21 +25,12 @@ import { clusterSettings, resolveSettings } from './settings.js';
 import { GroupHost } from './groups.js';
 import { watchCommitted } from './watch.js';
 import { answerAdmin } from './admin.js';
+import { Submitter } from './submitter.js';
 import type * as M from './messages.js';
 import type { GroupHandle, InspectionEvent, JoinGroupOptions, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
 
 type Listener = (...args: any[]) => void;
 
-interface PendingSubmission {
-  id: string;
-  op: Op;
-  resolve: (r: { seq: number; epoch: number }) => void;
-  reject: (e: Error) => void;
-  deadline: number;
-  lastSentAt: number;
-  /** Set when the manager answered: resolve once node.db includes it (read your writes). */
-  result?: { seq: number; epoch: number };
-}
 
 interface Participant extends M.LogPosition {
   info: NodeInfo;
@@ -94,8 +85,6 @@ export class NodeRuntime {
   private handoverTo: string | null = null;
   private removalsPending = new Set<string>();
 
-  private readonly pending = new Map<string, PendingSubmission>();
-  private submissionCounter = 0;
   /** Wall-independent time of the last takeover (for failover measurement). */
   lastTakeoverAt: number | null = null;
   private readonly busMetrics: BusMetrics = { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
@@ -127,9 +116,21 @@ export class NodeRuntime {
       on: (event, fn) => this.on(event, fn),
     });
     const runtime = this;
+    this.submitter = new Submitter({
+      id: this.id,
+      clock: this.clock,
+      replica: this.replica,
+      retransmitMs: this.settings.retransmitMs,
+      updateTimeoutMs: this.settings.updateTimeoutMs,
+      deliver: (id, op) => this.deliverSubmission(id, op),
+      get epoch() {
+        return runtime.epoch;
+      },
+    });
   }
 
   private readonly groups: GroupHost;
+  private readonly submitter: Submitter;
 
   /** Joins `process` of this node to `group` (a GLUP update); resolves once committed. */
   joinGroup(group: string, process: string, opts?: JoinGroupOptions): Promise<GroupHandle> {
@@ -270,13 +271,7 @@ export class NodeRuntime {
     if (this.role === 'isolated') {
       return Promise.reject(new GlupError('NO_QUORUM', `node ${this.id} is isolated from the majority`));
     }
-    const id = `${this.id}:${this.replica.incarnation}:${++this.submissionCounter}`;
-    return new Promise((resolve, reject) => {
-      const now = this.clock.now();
-      const p: PendingSubmission = { id, op, resolve, reject, deadline: now + this.settings.updateTimeoutMs, lastSentAt: -Infinity };
-      this.pending.set(id, p);
-      this.sendSubmission(p);
-    });
+    return this.submitter.submit(op);
   }
 
   /**
@@ -470,7 +465,7 @@ export class NodeRuntime {
       this.lastManagerHbAt = now;
       this.lastBackupHbAt = now;
       this.lastQuorumAt = now;
-      this.flushSubmissions();
+      this.submitter.flush();
     }
     if (role === 'manager' || role === 'backup') this.nextHeartbeatAt = now;
     if (role !== 'manager' && this.coordinator) {
@@ -586,7 +581,7 @@ export class NodeRuntime {
       case 'submit':
         return this.onSubmit(env, b);
       case 'submit-result':
-        return this.onSubmitResult(b);
+        return this.submitter.onResult(b);
       case 'update':
         return this.onUpdate(env, b);
       case 'update-ack':
@@ -893,7 +888,7 @@ export class NodeRuntime {
       this.leadershipOp = null;
     }
     (this.actor?.system.get('coordinator') as AnyActorRef | undefined)?.send({ type: 'RECOVERED' });
-    for (const p of this.pending.values()) this.sendSubmission(p, true);
+    this.submitter.flush();
   }
 
   private waitUntil(cond: () => boolean): Promise<void> {
@@ -1039,7 +1034,7 @@ export class NodeRuntime {
     if (role === 'isolated' && this.majorityReachable() && this.recentParticipants().length > 1) {
       this.sendEvent({ type: 'MAJORITY_VISIBLE' });
     }
-    this.retransmitSubmissions(now);
+    this.submitter.onTick(now);
     this.saveActorSnapshots();
   }
 
@@ -1353,7 +1348,7 @@ export class NodeRuntime {
       this.emit('update', r, this.replica.dbAfter.get(r.seq) ?? this.replica.db);
       if (asManager) this.answerSubmission(r.origin, { id: r.id, seq: r.seq, epoch: r.epoch });
     }
-    this.resolveCommitted();
+    this.submitter.resolveCommitted();
     this.checkRole();
   }
 
@@ -1398,33 +1393,16 @@ export class NodeRuntime {
 
   // ---------------------------------------------------------------- submissions
 
-  private sendSubmission(p: PendingSubmission, force = false): void {
-    if (p.result) return;
-    const now = this.clock.now();
-    if (!force && now - p.lastSentAt < this.settings.retransmitMs) return;
-    if (!this.isMember() && !this.inState('active.leaving')) return; // held until this node is a member
-    p.lastSentAt = now;
+  /** Where the submitter's submissions go: the local coordinator, or the submit subject. */
+  private deliverSubmission(id: string, op: Op): boolean {
+    if (!this.isMember() && !this.inState('active.leaving')) return false; // held until a member
     if (this.role === 'manager' && this.coordinator) {
-      this.coordinator.submit({ id: p.id, origin: this.id, op: p.op });
+      this.coordinator.submit({ id, origin: this.id, op });
       this.coordinator.sequence();
-      return;
+    } else {
+      this.publish(subjects.submit(this.cluster), 'submit', { id, op } satisfies M.SubmitBody);
     }
-    this.publish(subjects.submit(this.cluster), 'submit', { id: p.id, op: p.op } satisfies M.SubmitBody);
-  }
-
-  private flushSubmissions(): void {
-    for (const p of this.pending.values()) this.sendSubmission(p, true);
-  }
-
-  private retransmitSubmissions(now: number): void {
-    for (const p of [...this.pending.values()]) {
-      if (now >= p.deadline) {
-        this.pending.delete(p.id);
-        p.reject(new GlupError('TIMEOUT', `update ${p.id} not committed within ${this.settings.updateTimeoutMs} ms`));
-        continue;
-      }
-      this.sendSubmission(p);
-    }
+    return true;
   }
 
   private onSubmit(env: Envelope, b: M.SubmitBody): void {
@@ -1444,36 +1422,9 @@ export class NodeRuntime {
   }
 
   private answerSubmission(origin: string, body: M.SubmitResultBody): void {
-    if (origin === this.id) this.onSubmitResult(body);
+    if (origin === this.id) this.submitter.onResult(body);
     else this.sendTo(origin, 'submit-result', body);
   }
-
-  private onSubmitResult(b: M.SubmitResultBody): void {
-    const p = this.pending.get(b.id);
-    if (!p) return;
-    if (b.error) {
-      this.pending.delete(b.id);
-      const code = b.error.code as GlupError['code'];
-      p.reject(new GlupError(code, b.error.message.replace(/^[A-Z_]+: /, '')));
-      return;
-    }
-    p.result = { seq: b.seq!, epoch: b.epoch! };
-    this.resolveCommitted();
-  }
-
-  /** Read your writes: a submitter resolves once its own node.db includes the update. */
-  private resolveCommitted(): void {
-    for (const p of [...this.pending.values()]) {
-      const seq = p.result?.seq ?? this.replica.submissions.get(p.id);
-      if (seq !== undefined && seq <= this.replica.committedSeq && this.replica.submissions.get(p.id) === seq) {
-        this.pending.delete(p.id);
-        const rec = this.replica.recordAt(seq);
-        p.resolve(p.result ?? { seq, epoch: rec?.epoch ?? this.epoch });
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- status
 
   private waitForRole(role: Role): Promise<void> {
     return new Promise((resolve) => {
@@ -1488,8 +1439,7 @@ export class NodeRuntime {
   }
 
   private teardown(err: GlupError): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    this.submitter.rejectAll(err);
     this.coordinator?.stop();
     this.coordinator = null;
     if (this.role !== 'stopped') {

@@ -63,8 +63,19 @@ export interface RunHooks {
   logger?: Logger;
   /** A node was created (start, restart or add) and is about to start. */
   onNode?: (id: string, node: NodeRuntime) => void;
-  /** A step finished (ok or not), with the virtual time. */
-  onStep?: (i: number, step: Step, ok: boolean, t: number) => void;
+  /**
+   * A step finished (ok or not), with the virtual time; `outcome` carries an update's
+   * `{seq, epoch}` or a failed step's error code (what glup sim needs to reproduce a run).
+   */
+  onStep?: (i: number, step: Step, ok: boolean, t: number, outcome?: StepOutcome) => void;
+}
+
+export interface StepOutcome {
+  /** What an update step's promise resolved with. */
+  value?: unknown;
+  /** GlupError code of a failed step, when it failed with one. */
+  code?: string;
+  error?: string;
 }
 
 export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: RunHooks = {}): Promise<ScenarioRunResult> {
@@ -194,6 +205,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
   let passed = true;
   const defaultWait = 10 * (scenario.cluster.updateTimeoutMs ?? 10 * (scenario.cluster.heartbeatMs ?? 100));
 
+  let stepValue: unknown;
+  // with keepGoing, these steps may fail and the run goes on (glup sim's workload)
+  const mayFail = new Set(['update', 'join', 'leave', 'send']);
   const runStep = async (step: Step): Promise<void> => {
     const kind = stepKind(step);
     const s = step as Record<string, any>;
@@ -257,8 +271,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
       case 'update': {
         const { node: id, expectError, ...op } = s.update as { node: string; expectError?: string } & DataOp;
         const started = driver.now();
-        await expectOutcome(driver.settle(nodeOf(id).update(op as DataOp), defaultWait), expectError, () => {
+        await expectOutcome(driver.settle(nodeOf(id).update(op as DataOp), defaultWait), expectError, (v) => {
           latencies.push(driver.now() - started);
+          stepValue = v;
         });
         return;
       }
@@ -309,18 +324,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
 
   try {
     for (const [i, step] of scenario.steps.entries()) {
+      stepValue = undefined;
       try {
         await runStep(step);
         outcome.push({ step, ok: true });
         events.push({ kind: 'step', i, step, ok: true, t: round(driver.now()) });
-        hooks.onStep?.(i, step, true, driver.now());
+        hooks.onStep?.(i, step, true, driver.now(), stepValue === undefined ? undefined : { value: stepValue });
       } catch (e) {
         const msg = e instanceof StepFailure ? e.message : e instanceof Error ? e.message : String(e);
+        const code = e instanceof StepFailure ? e.code : e instanceof GlupError ? e.code : undefined;
         outcome.push({ step, ok: false });
         events.push({ kind: 'step', i, step, ok: false, t: round(driver.now()), error: msg });
-        hooks.onStep?.(i, step, false, driver.now());
+        hooks.onStep?.(i, step, false, driver.now(), { error: msg, ...(code ? { code } : {}) });
         passed = false;
-        break;
+        if (!(opts.keepGoing && mayFail.has(stepKind(step)))) break;
       }
     }
   } finally {
@@ -360,7 +377,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
   return { summary, trace: trace.lines };
 }
 
-class StepFailure extends Error {}
+class StepFailure extends Error {
+  constructor(
+    message: string,
+    /** The GlupError code behind the failure, when there is one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 async function expectOutcome<T>(work: Promise<T>, expectError: string | undefined, onOk: (v: T) => void): Promise<void> {
   try {
@@ -371,7 +396,7 @@ async function expectOutcome<T>(work: Promise<T>, expectError: string | undefine
     if (e instanceof StepFailure) throw e;
     const code = e instanceof GlupError ? e.code : undefined;
     if (expectError && code === expectError) return;
-    throw new StepFailure(expectError ? `expected error ${expectError}, got ${code ?? String(e)}` : (e as Error).message);
+    throw new StepFailure(expectError ? `expected error ${expectError}, got ${code ?? String(e)}` : (e as Error).message, code);
   }
 }
 

@@ -221,6 +221,11 @@ export interface RunOptions {
   seed?: number;
   /** Keep file stores / NATS streams here instead of deleting them. */
   keepData?: string;
+  /**
+   * A failed `update`, `join`, `leave` or `send` step is recorded with ok: false and the
+   * run goes on (glup sim's random workload, where such failures are expected).
+   */
+  keepGoing?: boolean;
 }
 
 export interface ScenarioRunResult {

@@ -1,0 +1,238 @@
+/**
+ * Turns a seed into a scenario (SPEC section 10) for `glup sim`: the generated run is an
+ * ordinary scenario, so a failing seed is reproduced by `glup run` of the written file.
+ *
+ * Fault model (what the generated steps inject):
+ * - kill: a node crashes without goodbye. At most a minority is down at any moment, so a
+ *   majority can always form once the network heals (invariant 4 stays meaningful).
+ * - restart: a down node comes back from its persisted (memory) store; a live node may
+ *   also be crashed and restarted at once.
+ * - partition: the nodes split into two or three random sides, until the next heal.
+ * - drop / duplicate / delay: message faults between all nodes (fault filter, receiving
+ *   side), until cleared; a node's messages to itself are never touched.
+ * Never touched: store contents (memory stores keep every write), message bytes.
+ *
+ * Workload: data updates (set, merge, cas, delete, batch on a few keys) from random live
+ * nodes, and waits of random virtual time. The run ends with heal, `faults: none`, restart
+ * of every down node and a settle period whose conditions encode invariant 4.
+ */
+import { createRandom, type Random } from '../random.js';
+import type { DataOp } from '../db/types.js';
+import type { Conditions, FaultsSpec, Scenario, Step } from '../scenario/types.js';
+import type { SimFault } from '../cli/sim.js';
+
+export const SIM_HEARTBEAT_MS = 100;
+/** Invariant 4's bound: after the final heal and restarts, the cluster settles within this. */
+export const SETTLE_HEARTBEATS = 30;
+
+export interface GenerateOptions {
+  seed: number;
+  nodes: number;
+  steps: number;
+  faults: readonly SimFault[];
+  /** Bound of the final settle (invariant 4); tests shrink it to provoke a violation. */
+  settleBoundMs?: number;
+}
+
+export interface GeneratedRun {
+  scenario: Scenario;
+  /** Faults injected by kind, counted from the generated steps. */
+  faults: Record<string, number>;
+  /** Index of the final waitFor (the settle) and of the closing expect: invariant 4 lives there. */
+  settleStep: number;
+  finalStep: number;
+}
+
+const KEYS = ['k0', 'k1', 'k2', 'k3'];
+
+export function generateRun(opts: GenerateOptions): GeneratedRun {
+  const root = createRandom(opts.seed);
+  const pickAction = root.fork('actions');
+  const pickNode = root.fork('nodes');
+  const pickOp = root.fork('workload');
+  const pickTime = root.fork('time');
+  const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  const enabled = new Set(opts.faults);
+  const counts: Record<string, number> = Object.fromEntries(opts.faults.map((f) => [f, 0]));
+  const hb = SIM_HEARTBEAT_MS;
+  const down = new Set<string>();
+  /** Crashes allowed at once: a minority of the cluster. */
+  const maxDown = Math.floor((opts.nodes - 1) / 2);
+  let partitioned = false;
+  let messageFaults: FaultsSpec = {};
+  const written: { value: number | null }[] = KEYS.map(() => ({ value: null }));
+  let nextValue = 1;
+
+  const live = () => ids.filter((id) => !down.has(id));
+  const steps: Step[] = [{ start: 'all' }, { waitFor: { manager: 'any', members: opts.nodes, converged: true, timeoutMs: 50 * hb } }];
+
+  const dataOp = (): DataOp => {
+    const k = Math.floor(pickOp.next() * KEYS.length);
+    const path = `sim.${KEYS[k]}`;
+    const kind = pickOp.next();
+    const value = nextValue++;
+    if (kind < 0.4) {
+      written[k]!.value = value;
+      return { set: { path, value } };
+    }
+    if (kind < 0.55) return { merge: { path: 'sim.obj', value: { [KEYS[k]!]: value } } };
+    if (kind < 0.75) {
+      // expect the last value written here, or absent: right often enough to commit
+      const expect = pickOp.next() < 0.7 ? written[k]!.value : null;
+      written[k]!.value = value;
+      return { cas: { path, expect, value } };
+    }
+    if (kind < 0.85) {
+      written[k]!.value = null;
+      return { delete: { path } };
+    }
+    const other = `sim.${KEYS[(k + 1) % KEYS.length]}`;
+    return { batch: { ops: [{ set: { path, value } }, { set: { path: other, value: value + 0.5 } }] } };
+  };
+
+  const oneOf = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r.next() * xs.length)]!;
+
+  const setMessageFaults = (kind: 'drop' | 'duplicate' | 'delay') => {
+    // the fault filter's `set` replaces all settings: carry the other kinds along
+    const next: FaultsSpec = { ...messageFaults };
+    if (kind === 'drop') next.drop = round2(pickTime.between(0.02, 0.2));
+    if (kind === 'duplicate') next.duplicate = round2(pickTime.between(0.02, 0.3));
+    if (kind === 'delay') {
+      const min = Math.floor(pickTime.between(0, 20));
+      next.delayMs = [min, min + Math.floor(pickTime.between(1, 3 * hb))];
+    }
+    messageFaults = next;
+    counts[kind]!++;
+    steps.push({ faults: next });
+  };
+
+  type Action = () => boolean;
+  const actions: { weight: number; run: Action }[] = [
+    {
+      weight: 5,
+      run: () => {
+        const candidates = live();
+        if (!candidates.length) return false;
+        steps.push({ update: { node: oneOf(pickNode, candidates), ...dataOp() } });
+        return true;
+      },
+    },
+    {
+      weight: 2,
+      run: () => {
+        steps.push({ wait: Math.floor(pickTime.between(1, 10 * hb)) });
+        return true;
+      },
+    },
+  ];
+  if (enabled.has('kill')) {
+    actions.push({
+      weight: 2,
+      run: () => {
+        if (down.size >= maxDown) return false;
+        const id = oneOf(pickNode, live());
+        down.add(id);
+        counts.kill!++;
+        steps.push({ kill: [id] });
+        return true;
+      },
+    });
+  }
+  if (enabled.has('restart')) {
+    actions.push({
+      weight: 2,
+      run: () => {
+        // a down node comes back; with none down, a live node crashes and restarts at once
+        const id = down.size && pickNode.next() < 0.8 ? oneOf(pickNode, [...down]) : oneOf(pickNode, live());
+        down.delete(id);
+        counts.restart!++;
+        steps.push({ restart: [id] });
+        return true;
+      },
+    });
+  }
+  if (enabled.has('partition')) {
+    actions.push({
+      weight: 2,
+      run: () => {
+        if (partitioned && pickAction.next() < 0.6) {
+          partitioned = false;
+          steps.push({ heal: true });
+          return true;
+        }
+        const sideCount = opts.nodes >= 5 && pickAction.next() < 0.3 ? 3 : 2;
+        const sides: string[][] = Array.from({ length: sideCount }, () => []);
+        const shuffled = shuffle(pickNode, ids);
+        // every side gets one node first, the rest fall anywhere
+        shuffled.forEach((id, i) => sides[i < sideCount ? i : Math.floor(pickNode.next() * sideCount)]!.push(id));
+        if (sides.some((s) => s.length === 0)) return false;
+        partitioned = true;
+        counts.partition!++;
+        steps.push({ partition: sides });
+        return true;
+      },
+    });
+  }
+  for (const kind of ['drop', 'duplicate', 'delay'] as const) {
+    if (!enabled.has(kind)) continue;
+    actions.push({
+      weight: 1,
+      run: () => {
+        if (Object.keys(messageFaults).length && pickAction.next() < 0.4) {
+          messageFaults = {};
+          steps.push({ faults: 'none' });
+          return true;
+        }
+        setMessageFaults(kind);
+        return true;
+      },
+    });
+  }
+
+  const total = actions.reduce((s, a) => s + a.weight, 0);
+  for (let generated = 0; generated < opts.steps; ) {
+    let x = pickAction.next() * total;
+    const action = actions.find((a) => (x -= a.weight) < 0) ?? actions[0]!;
+    if (action.run()) generated++;
+  }
+
+  // faults stop, the network heals, every down node comes back: invariant 4 must follow
+  steps.push({ heal: true }, { faults: 'none' });
+  if (down.size) steps.push({ restart: ids.filter((id) => down.has(id)) });
+  const settled: Conditions = { manager: 'any', members: opts.nodes, converged: true };
+  const settleStep = steps.length;
+  steps.push({ waitFor: { ...settled, timeoutMs: opts.settleBoundMs ?? SETTLE_HEARTBEATS * hb } });
+  // and it stays settled: a few heartbeats later the same holds (checked in full by the sim)
+  steps.push({ wait: 5 * hb });
+  const finalStep = steps.length;
+  steps.push({ expect: settled });
+
+  const scenario: Scenario = {
+    name: `sim-${opts.seed}`,
+    seed: opts.seed,
+    description: `glup sim seed ${opts.seed}: ${opts.nodes} nodes, ${opts.steps} steps, faults ${opts.faults.join(',') || 'none'}`,
+    cluster: {
+      name: `sim-${opts.seed}`,
+      nodes: ids.map((id) => ({ id, priority: 0, qualified: true })),
+      persistence: 'memory',
+      heartbeatMs: hb,
+      missedHeartbeats: 3,
+      quorum: 'majority',
+    },
+    steps,
+  };
+  return { scenario, faults: counts, settleStep, finalStep };
+}
+
+function shuffle<T>(r: Random, xs: readonly T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(r.next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
