@@ -94,7 +94,7 @@ export interface FetchReplyBody {
   commitSeq: number;
 }
 
-export interface ConfirmReplyBody {
+export interface ConfirmReplyBody extends Partial<LogPosition> {
   lost: boolean;
 }
 

@@ -80,7 +80,8 @@ export class NodeRuntime {
   /** Votes for this node by term: a vote may arrive before this node's own discovery ends. */
   private readonly votesByTerm = new Map<number, Map<string, M.VoteBody>>();
   private leadershipOp: Op | null = null;
-  private catchUpFrom: { node: string; seq: number } | null = null;
+  /** A node whose log is ahead of this new manager's: fetched before anything is committed. */
+  private catchUpFrom: { node: string; pos: M.LogPosition } | null = null;
   private readonly confirms = new Map<string, boolean>();
   private handoverTo: string | null = null;
   private removalsPending = new Set<string>();
@@ -808,17 +809,29 @@ export class NodeRuntime {
       },
     };
     this.pendingFailed = remove.map((r) => r.id);
-    // bring the log up to the highest committed seq any voter holds before committing anything
-    let best: { node: string; seq: number } | null = null;
-    for (const [id, v] of this.votes) {
-      if (v.committedSeq > this.replica.committedSeq && (!best || v.committedSeq > best.seq)) best = { node: id, seq: v.committedSeq };
-    }
-    this.catchUpFrom = best;
+    // before committing anything, bring the log up to the most advanced one among the voters
+    this.catchUpFrom = this.mostAdvanced(this.votes);
     this.lastTakeoverAt = this.clock.now();
     this.sendHeartbeat();
   }
 
   private pendingFailed: string[] = [];
+
+  /**
+   * The node whose log is ahead of this one, by (last epoch, last seq): every update a
+   * majority acked is in it, since any majority shares a node with the voters or confirmers.
+   */
+  private mostAdvanced(positions: Map<string, M.LogPosition>): { node: string; pos: M.LogPosition } | null {
+    const ahead = (a: M.LogPosition, b: M.LogPosition) =>
+      a.lastEpoch !== b.lastEpoch ? a.lastEpoch > b.lastEpoch : a.lastSeq > b.lastSeq;
+    let best: { node: string; pos: M.LogPosition } | null = null;
+    const mine = this.position();
+    for (const [node, pos] of positions) {
+      if (node === this.id || !ahead(pos, mine)) continue;
+      if (!best || ahead(pos, best.pos)) best = { node, pos };
+    }
+    return best;
+  }
 
   // ---------------------------------------------------------------- takeover and handover
 
@@ -832,7 +845,7 @@ export class NodeRuntime {
     const remove = old && old !== this.id && (kind === 'takeover' || leaving === 'leave') ? [{ id: old, reason: leaving === 'leave' ? ('leave' as const) : ('failed' as const) }] : [];
     this.leadershipOp = { membership: { epoch, manager: this.id, remove } };
     this.pendingFailed = remove.map((r) => r.id);
-    this.catchUpFrom = null;
+    this.catchUpFrom = kind === 'takeover' ? this.mostAdvanced(this.confirmPositions) : null;
     this.lastTakeoverAt = this.clock.now();
     // announce first: the new epoch is on the wire before anything else
     this.sendHeartbeat();
@@ -872,10 +885,7 @@ export class NodeRuntime {
     for (const id of this.pendingFailed) coordinator.declaredFailed.add(id);
     const now = this.clock.now();
     for (const id of Object.keys(this.replica.db.nodes)) this.lastHeard.set(id, now);
-    if (this.catchUpFrom) {
-      const from = this.catchUpFrom;
-      await this.fetchFrom(from.node, this.replica.committedSeq + 1, from.seq, true);
-    }
+    if (this.catchUpFrom) await this.catchUp(this.catchUpFrom.node, this.catchUpFrom.pos);
     if (this.coordinator !== coordinator) return;
     this.resetConfirmed();
     this.confirmedUpTo = this.replica.lastSeq;
@@ -1070,8 +1080,12 @@ export class NodeRuntime {
     this.coordinator.sequence();
   }
 
+  /** Log positions of the members that confirmed the manager lost (a takeover catches up). */
+  private readonly confirmPositions = new Map<string, M.LogPosition>();
+
   private sendConfirmRequest(): void {
     this.confirms.clear();
+    this.confirmPositions.clear();
     this.confirms.set(this.id, true);
     const members = Object.keys(this.replica.db.nodes).filter((m) => m !== this.id && m !== this.replica.db.meta.manager);
     for (const m of members) this.sendTo(m, 'confirm-request', {});
@@ -1080,13 +1094,21 @@ export class NodeRuntime {
 
   private onConfirmRequest(env: Envelope): void {
     const window = (this.settings.missedHeartbeats - 1) * this.settings.heartbeatMs;
-    const lost = this.role !== 'manager' && this.clock.now() - this.lastManagerHbAt >= window;
-    this.sendTo(env.from, 'confirm-reply', { lost } satisfies M.ConfirmReplyBody);
+    // only the backup of this node's committed membership may take over: a backup that was
+    // declared failed and removed meanwhile lacks committed updates and must not lead
+    const db = this.replica.db;
+    const lost =
+      this.role !== 'manager' &&
+      db.meta.backup === env.from &&
+      env.epoch >= db.meta.epoch &&
+      this.clock.now() - this.lastManagerHbAt >= window;
+    this.sendTo(env.from, 'confirm-reply', { lost, ...this.position() } satisfies M.ConfirmReplyBody);
   }
 
   private onConfirmReply(env: Envelope, b: M.ConfirmReplyBody): void {
     if (!this.inState('active.member.backup.confirming')) return;
     this.confirms.set(env.from, b.lost);
+    if (b.lost && typeof b.lastSeq === "number") this.confirmPositions.set(env.from, b as M.LogPosition);
     this.evaluateConfirms();
   }
 
@@ -1200,7 +1222,10 @@ export class NodeRuntime {
         const rp = this.replica;
         if (seq <= rp.committedSeq) {
           this.buffered.delete(seq);
-          acks.push({ seq, id: r.id });
+          // a duplicate is acked; a different record at a committed seq never is: the sender
+          // holds a history that lost a committed update, and must not count this node for it
+          if (rp.submissions.get(r.id) === seq) acks.push({ seq, id: r.id });
+          else this.logger.warn('refused a different record at a committed seq', { seq, id: r.id, from });
           continue;
         }
         if (seq <= rp.lastSeq) {
@@ -1285,12 +1310,17 @@ export class NodeRuntime {
   private readonly fetchWaiters = new Set<() => void>();
 
   /** Election catch-up: fetch committed records from a voter and wait for them. */
-  private async fetchFrom(node: string, lo: number, hi: number, committed: boolean): Promise<void> {
-    this.fetchCommitted = committed ? node : null;
+  /** A new manager fetches the log of a node that is ahead, until it holds that node's last record. */
+  private async catchUp(node: string, target: M.LogPosition): Promise<void> {
+    this.fetchCommitted = node;
     const deadline = this.clock.now() + this.settings.updateTimeoutMs;
-    while (this.replica.committedSeq < hi && this.clock.now() < deadline && this.role !== 'stopped') {
+    const caughtUp = () => {
+      const mine = this.replica.recordAt(target.lastSeq);
+      return this.replica.lastSeq >= target.lastSeq && (!mine || (mine.epoch === target.lastEpoch && mine.id === target.lastId));
+    };
+    while (!caughtUp() && this.clock.now() < deadline && this.role !== 'stopped') {
       this.lastFetchAt = -Infinity;
-      this.requestFetch(node, Math.max(lo, this.replica.committedSeq + 1), hi);
+      this.requestFetch(node, this.replica.committedSeq + 1, target.lastSeq);
       await new Promise<void>((resolve) => {
         const t = this.clock.setTimeout(() => {
           this.fetchWaiters.delete(resolve);
@@ -1324,9 +1354,15 @@ export class NodeRuntime {
         await this.replica.resetTo(b.snapshot);
         this.resetConfirmed();
       }
-      // a voter's records up to its commit point are committed cluster-wide
-      const committedPart = fromVoter ? b.records.filter((r) => r.seq <= b.commitSeq) : b.records;
-      const acks = await this.applyRecords(env.from, committedPart, fromVoter);
+      // from a node this new manager catches up with: what it committed is committed
+      // cluster-wide; its uncommitted tail joins this log to be re-sent and committed
+      let acks: { seq: number; id: string }[];
+      if (fromVoter) {
+        await this.applyRecords(env.from, b.records.filter((r) => r.seq <= b.commitSeq), true);
+        acks = await this.applyRecords(env.from, b.records.filter((r) => r.seq > b.commitSeq), false);
+      } else {
+        acks = await this.applyRecords(env.from, b.records, false);
+      }
       if (!fromVoter && acks.length && env.from === this.managerId && this.role !== 'manager') {
         this.sendTo(env.from, 'update-ack', { acks } satisfies M.UpdateAckBody);
       }
