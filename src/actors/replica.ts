@@ -96,8 +96,10 @@ export class Replica {
   }
 
   private pushRecord(r: UpdateRecord): void {
+    // patches that do not apply leave the log untouched (the caller learns of it)
+    const next = applyRecordPatches(this.tentativeDb, r.patches);
     this.records.push(r);
-    this.tentativeDb = applyRecordPatches(this.tentativeDb, r.patches);
+    this.tentativeDb = next;
     this.submissions.set(r.id, r.seq);
   }
 

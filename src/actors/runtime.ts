@@ -79,7 +79,11 @@ export class NodeRuntime {
   private votedTerm = 0;
   /** Votes for this node by term: a vote may arrive before this node's own discovery ends. */
   private readonly votesByTerm = new Map<number, Map<string, M.VoteBody>>();
-  private leadershipOp: Op | null = null;
+  /**
+   * The first update of a new manager, built once recovery is over: it must be valid on the
+   * database as caught up and as changed by the re-sent updates, not as it was at election.
+   */
+  private leadership: (() => Op) | null = null;
   /** A node whose log is ahead of this new manager's: fetched before anything is committed. */
   private catchUpFrom: { node: string; pos: M.LogPosition } | null = null;
   private readonly confirms = new Map<string, boolean>();
@@ -788,27 +792,27 @@ export class NodeRuntime {
     this.highestEpoch = Math.max(this.highestEpoch, epoch);
     this.managingEpoch = epoch;
     this.managerId = this.id;
-    const db = this.replica.db;
     const takingPart = this.recentParticipants();
     const present = new Set(takingPart.map((p) => p.info.id));
-    const add = takingPart
-      .filter((p) => db.nodes[p.info.id]?.incarnation !== p.info.incarnation)
-      .map((p) => p.info);
-    const remove = Object.keys(db.nodes)
-      .filter((id) => !present.has(id))
-      .map((id) => ({ id, reason: 'failed' as const }));
-    const keepBackup = db.meta.backup && present.has(db.meta.backup) && db.meta.backup !== this.id ? db.meta.backup : undefined;
-    this.leadershipOp = {
-      membership: {
-        epoch,
-        manager: this.id,
-        ...(keepBackup ? { backup: keepBackup } : {}),
-        add,
-        remove,
-        ...(Object.keys(db.meta.settings).length ? {} : { settings: clusterSettings(this.settings) }),
-      },
+    this.leadership = () => {
+      const db = this.replica.db;
+      const add = takingPart.filter((p) => db.nodes[p.info.id]?.incarnation !== p.info.incarnation).map((p) => p.info);
+      const remove = Object.keys(db.nodes)
+        .filter((id) => !present.has(id))
+        .map((id) => ({ id, reason: 'failed' as const }));
+      const keepBackup = db.meta.backup && present.has(db.meta.backup) && db.meta.backup !== this.id ? db.meta.backup : undefined;
+      return {
+        membership: {
+          epoch,
+          manager: this.id,
+          ...(keepBackup ? { backup: keepBackup } : {}),
+          add,
+          remove,
+          ...(Object.keys(db.meta.settings).length ? {} : { settings: clusterSettings(this.settings) }),
+        },
+      };
     };
-    this.pendingFailed = remove.map((r) => r.id);
+    this.pendingFailed = Object.keys(this.replica.db.nodes).filter((id) => !present.has(id));
     // before committing anything, bring the log up to the most advanced one among the voters
     this.catchUpFrom = this.mostAdvanced(this.votes);
     this.lastTakeoverAt = this.clock.now();
@@ -842,9 +846,13 @@ export class NodeRuntime {
     this.managingEpoch = epoch;
     this.managerId = this.id;
     const leaving = kind === 'handover' ? this.handoverReason : 'failed';
-    const remove = old && old !== this.id && (kind === 'takeover' || leaving === 'leave') ? [{ id: old, reason: leaving === 'leave' ? ('leave' as const) : ('failed' as const) }] : [];
-    this.leadershipOp = { membership: { epoch, manager: this.id, remove } };
-    this.pendingFailed = remove.map((r) => r.id);
+    const removeOld = !!old && old !== this.id && (kind === 'takeover' || leaving === 'leave');
+    const reason = leaving === 'leave' ? ('leave' as const) : ('failed' as const);
+    this.leadership = () => {
+      const present = removeOld && !!this.replica.db.nodes[old!];
+      return { membership: { epoch, manager: this.id, remove: present ? [{ id: old!, reason }] : [] } };
+    };
+    this.pendingFailed = removeOld ? [old!] : [];
     this.catchUpFrom = kind === 'takeover' ? this.mostAdvanced(this.confirmPositions) : null;
     this.lastTakeoverAt = this.clock.now();
     // announce first: the new epoch is on the wire before anything else
@@ -876,7 +884,12 @@ export class NodeRuntime {
       sendTo: (node, type, body) => this.sendTo(node, type, body),
       publishUpdate: (type, body) => this.publish(subjects.update(this.cluster), type, body),
       committed: (records) => this.onCommitted(records, true),
-      rejected: (sub, err) => this.answerSubmission(sub.origin, { id: sub.id, error: { code: err.code, message: err.message } }),
+      rejected: (sub, err) => {
+        if (!('set' in sub.op || 'delete' in sub.op || 'merge' in sub.op || 'cas' in sub.op || 'batch' in sub.op)) {
+          this.logger.warn('system update refused', { id: sub.id, error: err.message });
+        }
+        this.answerSubmission(sub.origin, { id: sub.id, error: { code: err.code, message: err.message } });
+      },
       answered: (sub, result) => this.answerSubmission(sub.origin, { id: sub.id, ...result }),
       storeFailed: (seq, error) => this.logger.error('store append failed on the manager', { seq, error: error.message }),
       declareFailed: (node) => this.declareFailed(node),
@@ -893,9 +906,9 @@ export class NodeRuntime {
     coordinator.active = false;
     await this.waitUntil(() => coordinator.inFlightCount === 0 || this.coordinator !== coordinator);
     if (this.coordinator !== coordinator) return;
-    if (this.leadershipOp) {
-      coordinator.submit({ id: `${this.id}:lead:${this.managingEpoch}`, origin: this.id, op: this.leadershipOp }, true);
-      this.leadershipOp = null;
+    if (this.leadership) {
+      coordinator.submit({ id: `${this.id}:lead:${this.managingEpoch}`, origin: this.id, op: this.leadership() }, true);
+      this.leadership = null;
     }
     (this.actor?.system.get('coordinator') as AnyActorRef | undefined)?.send({ type: 'RECOVERED' });
     this.submitter.flush();
@@ -1230,17 +1243,21 @@ export class NodeRuntime {
         }
         if (seq <= rp.lastSeq) {
           const mine = rp.recordAt(seq);
-          this.buffered.delete(seq);
           if (mine && mine.id === r.id && mine.epoch === r.epoch) {
+            this.buffered.delete(seq);
             this.confirm(seq);
             acks.push({ seq, id: r.id });
             if (committed) this.commitTo(seq);
             continue;
           }
+          // the manager's record replaces ours, but only on top of records it confirmed:
+          // what lies below is compared first (fetched), never assumed
+          if (this.confirmedUpTo < seq - 1) break;
+          this.buffered.delete(seq);
           await rp.truncateAfter(seq - 1);
           this.unconfirmFrom(seq);
           await rp.append([r]);
-        } else if (seq === rp.lastSeq + 1) {
+        } else if (seq === rp.lastSeq + 1 && this.confirmedUpTo >= seq - 1) {
           this.buffered.delete(seq);
           await rp.append([r]);
         } else {
@@ -1253,13 +1270,10 @@ export class NodeRuntime {
       }
       if (!progressed) break;
     }
-    const firstMissing = this.replica.lastSeq + 1;
-    const waiting = [...this.buffered.keys()].filter((s) => s > firstMissing);
-    if (waiting.length) this.requestFetch(from, firstMissing, Math.min(...waiting) - 1);
-    else if (this.confirmedSeqs.size) {
-      // records held from before this manager sit below ones it confirmed: have them compared
-      this.requestFetch(from, this.confirmedUpTo + 1, Math.min(...this.confirmedSeqs) - 1);
-    }
+    // what is missing, or held but not yet compared with this manager's log, is fetched
+    const firstUnsure = this.confirmedUpTo + 1;
+    const above = [...this.buffered.keys(), ...this.confirmedSeqs].filter((s) => s > firstUnsure);
+    if (above.length) this.requestFetch(from, firstUnsure, Math.min(...above) - 1);
     return acks;
   }
 
