@@ -650,7 +650,8 @@ export class NodeRuntime {
     this.publish(subjects.discovery(this.cluster), 'hello', { info: this.nodeInfo(), ...this.position() } satisfies M.HelloBody);
   }
 
-  private noteParticipant(info: NodeInfo, pos: M.LogPosition): void {
+  private noteParticipant(info: NodeInfo, pos: M.LogPosition, epoch = 0): void {
+    if (epoch > this.participantEpoch) this.participantEpoch = epoch;
     this.participants.set(info.id, { info, ...pos, heardAt: this.clock.now() });
   }
 
@@ -664,10 +665,17 @@ export class NodeRuntime {
     return [self, ...list];
   }
 
+  /** Highest epoch this node or any node of the current round has seen. */
+  private knownEpoch(): number {
+    return Math.max(this.highestEpoch, this.participantEpoch);
+  }
+
+  private participantEpoch = 0;
+
   private onHello(env: Envelope, b: M.HelloBody): void {
     if (env.from === this.id) return;
     const known = this.participants.has(b.info.id);
-    this.noteParticipant(b.info, b);
+    this.noteParticipant(b.info, b, env.epoch);
     // a node that started later never heard our hello: answer it once, so that both sides
     // know each other when discovery ends and the first election needs one round
     if (!known && env.type === 'hello' && !this.isMember()) {
@@ -711,8 +719,10 @@ export class NodeRuntime {
   }
 
   private standForElection(): void {
-    const first = this.term <= this.highestEpoch;
-    this.term = first ? Math.max(this.seenTerm, this.highestEpoch + 1) : Math.max(this.seenTerm, this.term + 1);
+    // a term above every epoch anyone taking part has seen: an epoch is never reused
+    const known = this.knownEpoch();
+    const first = this.term <= known;
+    this.term = first ? Math.max(this.seenTerm, known + 1) : Math.max(this.seenTerm, this.term + 1, known + 1);
     for (const t of this.votesByTerm.keys()) if (t < this.term) this.votesByTerm.delete(t);
     this.publish(subjects.discovery(this.cluster), 'candidacy', {
       term: this.term,
@@ -725,7 +735,7 @@ export class NodeRuntime {
 
   private onCandidacy(env: Envelope, b: M.CandidacyBody): void {
     if (env.from === this.id) return;
-    this.noteParticipant(b.info, b);
+    this.noteParticipant(b.info, b, env.epoch);
     if (b.term > this.seenTerm) this.seenTerm = b.term;
     if (this.role === 'manager' && this.coordinator) {
       // a live manager answers instead of letting an election depose it
@@ -755,7 +765,7 @@ export class NodeRuntime {
   }
 
   private onVote(env: Envelope, b: M.VoteBody): void {
-    this.noteParticipant(b.info, b);
+    this.noteParticipant(b.info, b, env.epoch);
     if (b.for !== this.id || b.term < this.term) return;
     this.recordVote(env.from, b);
     if (!this.inState('active.electing')) return;
@@ -782,6 +792,8 @@ export class NodeRuntime {
     const votes = this.votes;
     const base = this.quorumBase();
     const n = [...votes.keys()].filter((id) => base.counts(id)).length;
+    // an epoch some voter has already seen cannot be won: the next round takes a higher one
+    if (this.term <= this.knownEpoch()) return;
     if (hasMajority(n, base.total, this.settings.quorum) && votes.has(this.id)) {
       this.sendEvent({ type: 'ELECTION_WON' });
     }
@@ -1154,9 +1166,12 @@ export class NodeRuntime {
     // a joiner whose log ends at a snapshot (no id) holds committed state only
     const atSnapshot = b.lastId === '' && b.lastSeq <= r.committedSeq;
     const matches = b.lastSeq === 0 || atSnapshot || (mine !== undefined && mine.epoch === b.lastEpoch && mine.id === b.lastId);
-    const canSuffix = matches && b.lastSeq >= r.firstHeldSeq - 1;
+    // from the joiner's commit point: its uncommitted tail is sent too, so that it is compared
+    // and confirmed (a joiner cannot commit what this manager never confirmed to it)
+    const from = Math.min(b.committedSeq, r.committedSeq) + 1;
+    const canSuffix = matches && from >= r.firstHeldSeq;
     const accept: M.JoinAcceptBody = canSuffix
-      ? { records: r.range(Math.min(b.lastSeq, r.committedSeq) + 1, r.committedSeq), commitSeq: r.committedSeq }
+      ? { records: r.range(from, r.committedSeq), commitSeq: r.committedSeq }
       : { snapshot: r.committedSnapshot(), records: [], commitSeq: r.committedSeq };
     this.sendTo(env.from, 'join-accept', accept);
     const row = r.tentativeDb.nodes[b.info.id];
