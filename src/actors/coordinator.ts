@@ -225,14 +225,18 @@ export class UpdateCoordinator {
     }
   }
 
-  onAck(from: string, acks: { seq: number; id: string }[]): void {
+  onAck(from: string, acks: { seq: number; id: string }[], upTo = 0): void {
     const promoted: InFlight[] = [];
-    for (const a of acks) {
-      const f = this.inFlight.find((x) => x.record.seq === a.seq);
-      if (!f || f.record.id !== a.id) continue;
+    const ack = (f: InFlight) => {
+      if (f.acked.has(from)) return;
       f.acked.add(from);
       if (f.phase === 'backup' && from === f.backup) promoted.push(f);
+    };
+    for (const a of acks) {
+      const f = this.inFlight.find((x) => x.record.seq === a.seq);
+      if (f && f.record.id === a.id) ack(f);
     }
+    for (const f of this.inFlight) if (f.record.seq <= upTo) ack(f);
     // the backup holds them: now every member may get them (SPEC section 4)
     if (promoted.length) this.ship(promoted, 'all');
     this.advance();

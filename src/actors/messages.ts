@@ -77,6 +77,11 @@ export interface UpdateBody {
 
 export interface UpdateAckBody {
   acks: { seq: number; id: string }[];
+  /**
+   * The member holds this manager's records up to here (compared or received from it): it
+   * acks every one of them, even those whose own ack was lost.
+   */
+  upTo?: number;
 }
 
 export interface CommitBody {

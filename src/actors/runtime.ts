@@ -7,7 +7,7 @@
 import { createActor, fromCallback, type Actor, type AnyActorRef, type InspectionEvent as XInspectionEvent } from 'xstate';
 import { nodeMachine, type MemberRole, type NodeMachineEvent } from '../machines/node.js';
 import { coordinatorMachine } from '../machines/coordinator.js';
-import { bestCandidate, hasMajority, majorityOf } from '../machines/rules.js';
+import { bestCandidate, chooseBackup, hasMajority, majorityOf } from '../machines/rules.js';
 import { createBus, type Bus, type BusMetrics } from '../bus/bus.js';
 import type { Envelope } from '../bus/envelope.js';
 import { subjects } from '../bus/transport.js';
@@ -590,7 +590,7 @@ export class NodeRuntime {
       case 'update':
         return this.onUpdate(env, b);
       case 'update-ack':
-        if (this.coordinator && env.epoch <= this.managingEpoch) this.coordinator.onAck(env.from, (b as M.UpdateAckBody).acks);
+        if (this.coordinator && env.epoch <= this.managingEpoch) this.coordinator.onAck(env.from, (b as M.UpdateAckBody).acks, (b as M.UpdateAckBody).upTo);
         return;
       case 'commit':
         return this.onCommitNotice(env, b);
@@ -1059,6 +1059,7 @@ export class NodeRuntime {
         if (now - last >= missed * hb) this.coordinator.declare(m);
       }
       this.coordinatorRef?.send({ type: 'TICK' });
+      this.ensureBackup();
     }
     if (role === 'backup' && now - this.lastManagerHbAt >= missed * hb && this.inState('active.member.backup.watching')) {
       this.sendEvent({ type: 'MANAGER_SUSPECTED' });
@@ -1090,6 +1091,22 @@ export class NodeRuntime {
       this.resign();
       this.sendEvent({ type: 'QUORUM_LOST' });
     }
+  }
+
+  /**
+   * Whenever there is no backup and a qualified member exists, the manager picks one at once
+   * (SPEC section 3); membership updates do it themselves, this covers the rest.
+   */
+  private ensureBackup(): void {
+    const coord = this.coordinator;
+    if (!coord?.active || coord.inFlightCount || coord.queued) return;
+    const db = this.replica.tentativeDb;
+    if (db.meta.backup && db.nodes[db.meta.backup]) return;
+    const candidates = Object.values(db.nodes).filter((n) => !coord.declaredFailed.has(n.id));
+    const backup = chooseBackup(candidates, this.id);
+    if (!backup) return;
+    coord.submit({ id: `${this.id}:backup:${backup}:${this.replica.lastSeq}`, origin: this.id, op: { membership: { backup } } }, true);
+    coord.sequence();
   }
 
   /** Whether this manager heard a majority within the last (missed − 1) intervals. */
@@ -1230,7 +1247,7 @@ export class NodeRuntime {
     this.follow(env.from, env.epoch);
     this.enqueue(async () => {
       const acks = await this.applyRecords(env.from, b.records, false);
-      if (acks.length) this.sendTo(env.from, 'update-ack', { acks } satisfies M.UpdateAckBody);
+      if (acks.length) this.sendTo(env.from, 'update-ack', { acks, upTo: this.confirmedUpTo } satisfies M.UpdateAckBody);
       this.commitTo(b.commitSeq);
     });
   }
@@ -1393,7 +1410,7 @@ export class NodeRuntime {
         acks = await this.applyRecords(env.from, b.records, false);
       }
       if (!fromVoter && acks.length && env.from === this.managerId && this.role !== 'manager') {
-        this.sendTo(env.from, 'update-ack', { acks } satisfies M.UpdateAckBody);
+        this.sendTo(env.from, 'update-ack', { acks, upTo: this.confirmedUpTo } satisfies M.UpdateAckBody);
       }
       if (!fromVoter) this.commitTo(b.commitSeq);
       for (const w of this.fetchWaiters) w();
