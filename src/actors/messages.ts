@@ -7,6 +7,8 @@ export interface LogPosition {
   lastSeq: number;
   lastEpoch: number;
   lastId: string;
+  /** The committed membership (election messages): every node counts votes against the newest. */
+  members?: string[];
 }
 
 export interface HelloBody extends LogPosition {

@@ -647,7 +647,7 @@ export class NodeRuntime {
   // ---------------------------------------------------------------- discovery and election
 
   private sendHello(): void {
-    this.publish(subjects.discovery(this.cluster), 'hello', { info: this.nodeInfo(), ...this.position() } satisfies M.HelloBody);
+    this.publish(subjects.discovery(this.cluster), 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
   }
 
   private noteParticipant(info: NodeInfo, pos: M.LogPosition, epoch = 0): void {
@@ -679,7 +679,7 @@ export class NodeRuntime {
     // a node that started later never heard our hello: answer it once, so that both sides
     // know each other when discovery ends and the first election needs one round
     if (!known && env.type === 'hello' && !this.isMember()) {
-      this.sendTo(env.from, 'hello', { info: this.nodeInfo(), ...this.position() } satisfies M.HelloBody);
+      this.sendTo(env.from, 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
     }
     if (this.role === 'manager' && this.coordinator) {
       const db = this.replica.db;
@@ -703,13 +703,28 @@ export class NodeRuntime {
   }
 
   /** The membership a vote count is measured against (SPEC section 3, "Majority"). */
+  /**
+   * The membership votes are counted against (SPEC section 3, "Majority"): the last committed
+   * one — the newest any node taking part holds, so that nodes behind and ahead agree on it.
+   */
   private quorumBase(): { total: number; counts: (id: string) => boolean } {
-    const nodes = Object.keys(this.replica.db.nodes);
-    if (nodes.length) return { total: nodes.length, counts: (id) => id in this.replica.db.nodes };
+    let newest: { seq: number; members: string[] } = { seq: this.replica.committedSeq, members: Object.keys(this.replica.db.nodes) };
+    for (const p of this.recentParticipants()) {
+      if (p.members?.length && p.committedSeq > newest.seq) newest = { seq: p.committedSeq, members: p.members };
+    }
+    if (newest.members.length) {
+      const set = new Set(newest.members);
+      return { total: set.size, counts: (id) => set.has(id) };
+    }
     const initial = this.settings.initialMembers;
     if (initial?.length) return { total: initial.length, counts: (id) => initial.includes(id) };
     const recent = this.recentParticipants();
     return { total: recent.length, counts: () => true };
+  }
+
+  /** Position plus the committed membership, for hello, candidacy and vote. */
+  private electionPosition(): M.LogPosition {
+    return { ...this.position(), members: Object.keys(this.replica.db.nodes) };
   }
 
   private majorityReachable(): boolean {
@@ -727,7 +742,7 @@ export class NodeRuntime {
     this.publish(subjects.discovery(this.cluster), 'candidacy', {
       term: this.term,
       info: this.nodeInfo(),
-      ...this.position(),
+      ...this.electionPosition(),
     } satisfies M.CandidacyBody);
     // entry actions run before the snapshot says `electing`: vote now, on what discovery heard
     this.voteIfReady(true);
@@ -757,7 +772,7 @@ export class NodeRuntime {
     );
     if (!best) return;
     this.votedTerm = this.term;
-    const vote: M.VoteBody = { term: this.term, for: best.id, info: this.nodeInfo(), ...this.position() };
+    const vote: M.VoteBody = { term: this.term, for: best.id, info: this.nodeInfo(), ...this.electionPosition() };
     if (best.id === this.id) this.recordVote(this.id, vote);
     else this.sendTo(best.id, 'vote', vote);
     // votes that reached this node before it stood count now
