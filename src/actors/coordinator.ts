@@ -248,9 +248,17 @@ export class UpdateCoordinator {
     for (const f of this.inFlight) {
       if (now - f.lastSentAt < this.host.retransmitMs) continue;
       f.lastSentAt = now;
-      const targets = f.phase === 'backup' ? [f.backup!] : [...f.required].filter((m) => !f.acked.has(m) && m !== this.host.self);
+      const targets =
+        f.phase === 'backup'
+          ? [f.backup!]
+          : [...f.quorumSet].filter((m) => !f.acked.has(m) && m !== this.host.self && (f.required.has(m) || this.declaredFailed.has(m)));
       for (const m of targets) {
-        if (this.declaredFailed.has(m)) continue;
+        if (this.declaredFailed.has(m)) {
+          // no longer waited for, but its ack still counts toward the majority: a node that
+          // was only slow (or is rejoining) can still make the update commit
+          this.host.sendTo(m, 'update', { records: [f.record], commitSeq: this.host.replica.committedSeq });
+          continue;
+        }
         const copies = (f.copies.get(m) ?? 1) + 1;
         f.copies.set(m, copies);
         if (copies > this.host.missedHeartbeats) {

@@ -1232,7 +1232,7 @@ export class NodeRuntime {
         await r.resetTo(b.snapshot);
         this.resetConfirmed();
       }
-      await this.applyRecords(env.from, b.records, true);
+      await this.applyRecords(env.from, b.records, b.commitSeq);
       this.commitTo(b.commitSeq);
     });
   }
@@ -1261,7 +1261,7 @@ export class NodeRuntime {
     if (this.coordinator) return;
     this.follow(env.from, env.epoch);
     this.enqueue(async () => {
-      const acks = await this.applyRecords(env.from, b.records, false);
+      const acks = await this.applyRecords(env.from, b.records);
       if (acks.length) this.sendTo(env.from, 'update-ack', { acks, upTo: this.confirmedUpTo } satisfies M.UpdateAckBody);
       this.commitTo(b.commitSeq);
     });
@@ -1270,9 +1270,10 @@ export class NodeRuntime {
   /**
    * Logs records from the manager in seq order (append before ack): duplicates are acked
    * and ignored, a divergent uncommitted tail is replaced, a gap is buffered and fetched.
-   * `committed` records (join, catch-up) are committed as they are logged.
+   * Records up to `committedUpTo` (join, catch-up: the sender says they are committed) are
+   * committed as they are logged.
    */
-  private async applyRecords(from: string, records: UpdateRecord[], committed: boolean): Promise<{ seq: number; id: string }[]> {
+  private async applyRecords(from: string, records: UpdateRecord[], committedUpTo = 0): Promise<{ seq: number; id: string }[]> {
     const acks: { seq: number; id: string }[] = [];
     const sorted = [...records].sort((a, b) => a.seq - b.seq);
     for (const r of sorted) this.buffered.set(r.seq, r);
@@ -1294,7 +1295,7 @@ export class NodeRuntime {
             this.buffered.delete(seq);
             this.confirm(seq);
             acks.push({ seq, id: r.id });
-            if (committed) this.commitTo(seq);
+            if (seq <= committedUpTo) this.commitTo(seq);
             continue;
           }
           // the manager's record replaces ours, but only on top of records it confirmed:
@@ -1312,7 +1313,8 @@ export class NodeRuntime {
         }
         this.confirm(seq);
         acks.push({ seq, id: r.id });
-        if (committed) this.commitTo(seq);
+        // only what the sender says is committed: buffered copies of later updates are not
+        if (seq <= committedUpTo) this.commitTo(seq);
         progressed = true;
       }
       if (!progressed) break;
@@ -1419,10 +1421,9 @@ export class NodeRuntime {
       // cluster-wide; its uncommitted tail joins this log to be re-sent and committed
       let acks: { seq: number; id: string }[];
       if (fromVoter) {
-        await this.applyRecords(env.from, b.records.filter((r) => r.seq <= b.commitSeq), true);
-        acks = await this.applyRecords(env.from, b.records.filter((r) => r.seq > b.commitSeq), false);
+        acks = await this.applyRecords(env.from, b.records, b.commitSeq);
       } else {
-        acks = await this.applyRecords(env.from, b.records, false);
+        acks = await this.applyRecords(env.from, b.records);
       }
       if (!fromVoter && acks.length && env.from === this.managerId && this.role !== 'manager') {
         this.sendTo(env.from, 'update-ack', { acks, upTo: this.confirmedUpTo } satisfies M.UpdateAckBody);
