@@ -760,6 +760,11 @@ export class NodeRuntime {
     if (this.inState('active.electing')) {
       if (b.term > this.term) this.term = b.term;
       this.voteIfReady();
+    } else if ((this.role === 'client' || this.role === 'backup') && this.replica.db.nodes[env.from]) {
+      // a member whose manager stands for election (it restarted), or that lost its manager
+      // too, takes part: without its vote a small membership could never elect again
+      const silent = this.clock.now() - this.lastManagerHbAt >= (this.settings.missedHeartbeats - 1) * this.settings.heartbeatMs;
+      if (env.from === this.managerId || env.from === this.replica.db.meta.manager || silent) this.sendEvent({ type: 'LEADERS_LOST' });
     }
   }
 

@@ -161,7 +161,8 @@ export const nodeMachine = setup({
             },
             backup: {
               initial: 'watching',
-              on: { HANDOVER: { target: 'manager', actions: 'acceptHandover' } },
+              // a backup that cannot take over (no majority confirms) joins an election instead
+              on: { HANDOVER: { target: 'manager', actions: 'acceptHandover' }, LEADERS_LOST: '#node.active.electing' },
               states: {
                 watching: { on: { MANAGER_SUSPECTED: 'confirming' } },
                 confirming: {
