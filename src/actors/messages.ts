@@ -9,6 +9,8 @@ export interface LogPosition {
   lastId: string;
   /** The committed membership (election messages): every node counts votes against the newest. */
   members?: string[];
+  /** Highest epoch the sender saw, voted in or led (election messages): new terms go above it. */
+  epochFloor?: number;
 }
 
 export interface HelloBody extends LogPosition {

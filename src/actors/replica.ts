@@ -24,6 +24,8 @@ export class Replica {
   /** Submission id → seq, for every logged record: a retried submission applies at most once. */
   readonly submissions = new Map<string, number>();
   incarnation = 0;
+  /** Highest epoch this node voted in or led, as the store remembers it across restarts. */
+  persistedEpoch = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -81,6 +83,7 @@ export class Replica {
   async open(): Promise<string[]> {
     const rec = await this.clock.track(this.store.open());
     this.incarnation = rec.incarnation + 1;
+    this.persistedEpoch = rec.epoch ?? 0;
     await this.clock.track(this.store.setIncarnation(this.incarnation));
     this.snapshot = rec.snapshot;
     this.db = rec.snapshot ? rec.snapshot.db : emptyDb(this.cluster);
@@ -136,6 +139,13 @@ export class Replica {
     let db = this.db;
     for (const r of this.range(this.committedSeq + 1, seq)) db = applyRecordPatches(db, r.patches);
     return db;
+  }
+
+  /** Remembers durably that this node votes in or leads `epoch`; resolves once it is stored. */
+  persistEpoch(epoch: number): Promise<void> {
+    if (epoch <= this.persistedEpoch) return Promise.resolve();
+    this.persistedEpoch = epoch;
+    return this.serial(() => this.store.setEpoch(epoch));
   }
 
   /** Commits held records up to `seq` in order; returns the newly committed records. */

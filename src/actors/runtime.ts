@@ -652,6 +652,7 @@ export class NodeRuntime {
 
   private noteParticipant(info: NodeInfo, pos: M.LogPosition, epoch = 0): void {
     if (epoch > this.participantEpoch) this.participantEpoch = epoch;
+    if ((pos.epochFloor ?? 0) > this.participantFloor) this.participantFloor = pos.epochFloor!;
     this.participants.set(info.id, { info, ...pos, heardAt: this.clock.now() });
   }
 
@@ -669,6 +670,13 @@ export class NodeRuntime {
   private knownEpoch(): number {
     return Math.max(this.highestEpoch, this.participantEpoch);
   }
+
+  /** Below which no new term may go: every epoch seen, voted in or led (persisted) by anyone taking part. */
+  private termFloor(): number {
+    return Math.max(this.knownEpoch(), this.participantFloor, this.replica.persistedEpoch);
+  }
+
+  private participantFloor = 0;
 
   private participantEpoch = 0;
 
@@ -724,7 +732,7 @@ export class NodeRuntime {
 
   /** Position plus the committed membership, for hello, candidacy and vote. */
   private electionPosition(): M.LogPosition {
-    return { ...this.position(), members: Object.keys(this.replica.db.nodes) };
+    return { ...this.position(), members: Object.keys(this.replica.db.nodes), epochFloor: this.termFloor() };
   }
 
   private majorityReachable(): boolean {
@@ -735,7 +743,7 @@ export class NodeRuntime {
 
   private standForElection(): void {
     // a term above every epoch anyone taking part has seen: an epoch is never reused
-    const known = this.knownEpoch();
+    const known = this.termFloor();
     const first = this.term <= known;
     this.term = first ? Math.max(this.seenTerm, known + 1) : Math.max(this.seenTerm, this.term + 1, known + 1);
     for (const t of this.votesByTerm.keys()) if (t < this.term) this.votesByTerm.delete(t);
@@ -777,11 +785,16 @@ export class NodeRuntime {
     );
     if (!best) return;
     this.votedTerm = this.term;
-    const vote: M.VoteBody = { term: this.term, for: best.id, info: this.nodeInfo(), ...this.electionPosition() };
-    if (best.id === this.id) this.recordVote(this.id, vote);
-    else this.sendTo(best.id, 'vote', vote);
-    // votes that reached this node before it stood count now
-    this.checkElectionWon(entering);
+    const term = this.term;
+    const vote: M.VoteBody = { term, for: best.id, info: this.nodeInfo(), ...this.electionPosition() };
+    // the vote is durable before anyone counts it: a restart cannot vote twice in a term
+    void this.replica.persistEpoch(term).then(() => {
+      if (this.role === 'stopped' || this.term !== term) return;
+      if (best.id === this.id) this.recordVote(this.id, vote);
+      else this.sendTo(best.id, 'vote', vote);
+      // votes that reached this node before it stood count now
+      this.checkElectionWon();
+    });
   }
 
   private onVote(env: Envelope, b: M.VoteBody): void {
@@ -886,9 +899,12 @@ export class NodeRuntime {
     };
     this.pendingFailed = removeOld ? [old!] : [];
     this.catchUpFrom = kind === 'takeover' ? this.mostAdvanced(this.confirmPositions) : null;
-    this.lastTakeoverAt = this.clock.now();
-    // announce first: the new epoch is on the wire before anything else
-    this.sendHeartbeat();
+    // announce first: the new epoch is on the wire before anything else — once it is durable
+    void this.replica.persistEpoch(epoch).then(() => {
+      if (this.managingEpoch !== epoch) return;
+      this.lastTakeoverAt = this.clock.now();
+      this.sendHeartbeat();
+    });
   }
 
   private handoverReason: 'leave' | 'switchover' = 'leave';

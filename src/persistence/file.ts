@@ -11,7 +11,7 @@ import type { RecoveredState, SnapshotRecord, Store } from './store.js';
  *
  *   log.jsonl            append-only, one crc-checked record per line (record.ts)
  *   snapshot-<seq>.json  crc-checked snapshots; the newest two are kept
- *   meta.json            { incarnation, committedSeq } (rename-replaced)
+ *   meta.json            { incarnation, committedSeq, epoch } (rename-replaced)
  *   actors.json          XState persisted snapshots, for inspection and replay
  *   LOCK                 pid of the process using the directory
  *
@@ -104,7 +104,7 @@ class FileStoreImpl implements FileStore {
   private size = 0;
   /** Valid snapshot seqs on disk, ascending. */
   private snapshots: number[] = [];
-  private meta = { incarnation: 0, committedSeq: 0 };
+  private meta = { incarnation: 0, committedSeq: 0, epoch: 0 };
   private metaWrite: Promise<void> = Promise.resolve();
 
   private queue: Promise<unknown> = Promise.resolve();
@@ -218,6 +218,12 @@ class FileStoreImpl implements FileStore {
 
   setIncarnation(incarnation: number): Promise<void> {
     this.meta.incarnation = incarnation;
+    return this.clock.track(this.saveMeta(true));
+  }
+
+  setEpoch(epoch: number): Promise<void> {
+    if (epoch <= this.meta.epoch) return Promise.resolve();
+    this.meta.epoch = epoch;
     return this.clock.track(this.saveMeta(true));
   }
 
@@ -382,6 +388,7 @@ class FileStoreImpl implements FileStore {
       records: records.filter((r) => r.seq > base),
       committedSeq: this.meta.committedSeq,
       incarnation: this.meta.incarnation,
+      epoch: this.meta.epoch,
       warnings,
     };
   }
@@ -389,14 +396,14 @@ class FileStoreImpl implements FileStore {
   private async readMeta(warn: (msg: string, fields: Record<string, unknown>) => void) {
     const path = join(this.dir, META_FILE);
     try {
-      const m = JSON.parse(await readFile(path, 'utf8')) as { incarnation?: unknown; committedSeq?: unknown };
+      const m = JSON.parse(await readFile(path, 'utf8')) as { incarnation?: unknown; committedSeq?: unknown; epoch?: unknown };
       const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
-      return { incarnation: num(m.incarnation), committedSeq: num(m.committedSeq) };
+      return { incarnation: num(m.incarnation), committedSeq: num(m.committedSeq), epoch: num(m.epoch) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
         warn(`${path}: unreadable meta (${(e as Error).message}); incarnation and committedSeq start at 0`, { file: path });
       }
-      return { incarnation: 0, committedSeq: 0 };
+      return { incarnation: 0, committedSeq: 0, epoch: 0 };
     }
   }
 

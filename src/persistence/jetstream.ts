@@ -18,7 +18,7 @@ import type { RecoveredState, SnapshotRecord, Store } from './store.js';
  *
  *   stream GLUP_LOG_<cluster>, subjects glup.<cluster>.log.>   one record per message on
  *                                                             glup.<cluster>.log.<node>
- *   bucket glup_<cluster>_snap:  <node>.meta                  { incarnation, committedSeq, generation }
+ *   bucket glup_<cluster>_snap:  <node>.meta                  { incarnation, committedSeq, generation, epoch }
  *                                <node>.snap                  pointer { seq, parts }
  *                                <node>.snap.<seq>.<i>        snapshot text (crc'd) in ≤ 900 KiB chunks
  *                                <node>.actors                XState persisted snapshots
@@ -72,6 +72,7 @@ interface Meta {
   incarnation: number;
   committedSeq: number;
   generation: number;
+  epoch?: number;
 }
 
 interface SnapPointer {
@@ -202,6 +203,12 @@ class JetStreamStoreImpl implements JetStreamStore {
 
   setIncarnation(incarnation: number): Promise<void> {
     this.meta.incarnation = incarnation;
+    return this.saveMeta();
+  }
+
+  setEpoch(epoch: number): Promise<void> {
+    if (epoch <= (this.meta.epoch ?? 0)) return Promise.resolve();
+    this.meta.epoch = epoch;
     return this.saveMeta();
   }
 
@@ -346,6 +353,7 @@ class JetStreamStoreImpl implements JetStreamStore {
       records: records.filter((r) => r.seq > base),
       committedSeq: this.meta.committedSeq,
       incarnation: this.meta.incarnation,
+      epoch: this.meta.epoch ?? 0,
       warnings,
     };
   }
@@ -425,10 +433,10 @@ class JetStreamStoreImpl implements JetStreamStore {
           if (last && last.header?.get('Nats-Msg-Id') === msgID) return last.seq;
           if (last && last.seq > this.expectLast && !this.streamSeqs.includes(last.seq)) {
             // someone else wrote on our subject: that is the other-writer case, not a lost ack
-            throw new Error(`${this.where}: stream holds seq ${last.seq} on ${this.subject} that this store did not write`);
+            throw new Error(`${this.where}: another writer for this node wrote stream seq ${last.seq} on ${this.subject}`);
           }
         } catch (inner) {
-          if ((inner as Error).message.includes('did not write')) throw inner;
+          if ((inner as Error).message.includes('another writer')) throw inner;
           // the stream is still electing a leader: try again
         }
       }

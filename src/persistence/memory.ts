@@ -23,6 +23,7 @@ export function memoryStore(): MemoryStore {
   let snapshot: SnapshotRecord | null = null;
   let committedSeq = 0;
   let incarnation = 0;
+  let epoch = 0;
   let actorSnapshots: Record<string, unknown> = {};
   const where = 'memory store';
 
@@ -41,6 +42,7 @@ export function memoryStore(): MemoryStore {
         records: structuredClone(records.filter((r) => r.seq > after)),
         committedSeq,
         incarnation,
+        epoch,
         warnings: [],
       };
     },
@@ -71,6 +73,10 @@ export function memoryStore(): MemoryStore {
 
     async setIncarnation(n) {
       incarnation = n;
+    },
+
+    async setEpoch(n) {
+      epoch = Math.max(epoch, n);
     },
 
     async saveActorSnapshots(snaps) {

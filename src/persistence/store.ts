@@ -18,6 +18,8 @@ export interface RecoveredState {
   committedSeq: number;
   /** Restarts so far; the runtime writes incarnation + 1 at start. */
   incarnation: number;
+  /** Highest epoch this node has voted in or led (0 when none): never reused after a restart. */
+  epoch?: number;
   /** Human-readable warnings, e.g. a corrupt tail cut back: "<file>: bad crc at offset N, cut back". */
   warnings: string[];
 }
@@ -41,6 +43,12 @@ export interface Store {
   /** Best effort: remembers the highest committed seq (no fsync needed; it only narrows recovery). */
   setCommitted(seq: number): Promise<void>;
   setIncarnation(incarnation: number): Promise<void>;
+  /**
+   * Durably remembers the highest epoch this node voted in or leads, before it acts on it
+   * (like Raft's currentTerm): a restarted node can then never vote twice in an epoch or lead
+   * an epoch someone else leads.
+   */
+  setEpoch(epoch: number): Promise<void>;
   /** XState persisted snapshots of the node's actors, kept for inspection and replay. */
   saveActorSnapshots(snapshots: Record<string, unknown>): Promise<void>;
   /** Wipes everything (a node whose log must be replaced whole). */

@@ -72,7 +72,17 @@ const backends: Backend[] = [
 for (const b of backends) {
   test(`${b.name}: a fresh store opens empty`, async (tt) => {
     const s = await b.fresh();
-    tt.deepEqual(await s.open(), { snapshot: null, records: [], committedSeq: 0, incarnation: 0, warnings: [] });
+    tt.deepEqual(await s.open(), { snapshot: null, records: [], committedSeq: 0, incarnation: 0, epoch: 0, warnings: [] });
+  });
+
+  test(`${b.name}: the epoch a node voted in or led survives a restart and never goes down`, async (tt) => {
+    let s = await b.fresh();
+    await s.open();
+    await s.setEpoch(4);
+    await s.setEpoch(3);
+    await s.reset();
+    s = await b.restart(s);
+    tt.is((await s.open()).epoch, 4);
   });
 
   test(`${b.name}: appended records come back after a restart, in order`, async (tt) => {
