@@ -251,7 +251,8 @@ export class UpdateCoordinator {
       const targets =
         f.phase === 'backup'
           ? [f.backup!]
-          : [...f.quorumSet].filter((m) => !f.acked.has(m) && m !== this.host.self && (f.required.has(m) || this.declaredFailed.has(m)));
+          : // everyone whose ack counts: a node this update removes may be needed for its majority
+            [...f.quorumSet].filter((m) => !f.acked.has(m) && m !== this.host.self);
       for (const m of targets) {
         if (this.declaredFailed.has(m)) {
           // no longer waited for, but its ack still counts toward the majority: a node that

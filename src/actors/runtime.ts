@@ -827,7 +827,11 @@ export class NodeRuntime {
     const n = [...votes.keys()].filter((id) => base.counts(id)).length;
     // an epoch some voter has already seen cannot be won: the next round takes a higher one
     if (this.term <= this.knownEpoch()) return;
-    if (hasMajority(n, base.total, this.settings.quorum) && votes.has(this.id)) {
+    // the votes must also be a majority of the membership in this node's own log, which may
+    // hold a newer (uncommitted) membership change than the committed one
+    const own = Object.keys(this.replica.tentativeDb.nodes);
+    const ownMajority = own.length === 0 || hasMajority(own.filter((m) => votes.has(m)).length, own.length, this.settings.quorum);
+    if (ownMajority && hasMajority(n, base.total, this.settings.quorum) && votes.has(this.id)) {
       this.sendEvent({ type: 'ELECTION_WON' });
     }
   }
@@ -860,11 +864,23 @@ export class NodeRuntime {
     this.pendingFailed = Object.keys(this.replica.db.nodes).filter((id) => !present.has(id));
     // before committing anything, bring the log up to the most advanced one among the voters
     this.catchUpFrom = this.mostAdvanced(this.votes);
+    this.backers = new Set([...this.votes.keys(), this.id]);
     this.lastTakeoverAt = this.clock.now();
     this.sendHeartbeat();
   }
 
   private pendingFailed: string[] = [];
+  /** Who chose this node as manager: its voters, or the members that confirmed a takeover. */
+  private backers = new Set<string>();
+
+  /** Whether the backers are still a majority of the membership in the log once caught up. */
+  private backedAfterCatchUp(): boolean {
+    if (this.settings.quorum === 'none' || this.backers.size === 0) return true;
+    const members = Object.keys(this.replica.tentativeDb.nodes);
+    if (!members.length) return true;
+    const n = members.filter((m) => this.backers.has(m)).length;
+    return hasMajority(n, members.length, 'majority');
+  }
 
   /**
    * The node whose log is ahead of this one, by (last epoch, last seq): every update a
@@ -899,6 +915,8 @@ export class NodeRuntime {
     };
     this.pendingFailed = removeOld ? [old!] : [];
     this.catchUpFrom = kind === 'takeover' ? this.mostAdvanced(this.confirmPositions) : null;
+    // a handover is backed by the previous manager; a takeover by the members that confirmed
+    this.backers = kind === 'takeover' ? new Set([...this.confirmPositions.keys(), this.id]) : new Set();
     // announce first: the new epoch is on the wire before anything else — once it is durable
     void this.replica.persistEpoch(epoch).then(() => {
       if (this.managingEpoch !== epoch) return;
@@ -946,8 +964,17 @@ export class NodeRuntime {
     for (const id of this.pendingFailed) coordinator.declaredFailed.add(id);
     const now = this.clock.now();
     for (const id of Object.keys(this.replica.db.nodes)) this.lastHeard.set(id, now);
+    // the role is announced first; anything below may step down from it
+    await Promise.resolve();
     if (this.catchUpFrom) await this.catchUp(this.catchUpFrom.node, this.catchUpFrom.pos);
     if (this.coordinator !== coordinator) return;
+    if (!this.backedAfterCatchUp()) {
+      // the log caught up with holds a newer membership, of which those who chose this node
+      // are no majority: another side may hold it, so this node must not lead
+      this.logger.warn('not a majority of the caught-up membership: stepping down', { epoch: this.managingEpoch });
+      this.stepDown();
+      return;
+    }
     this.resetConfirmed();
     this.confirmedUpTo = this.replica.lastSeq;
     coordinator.resendHeld();
@@ -1213,7 +1240,7 @@ export class NodeRuntime {
 
   private onJoinRequest(env: Envelope, b: M.JoinRequestBody): void {
     const coord = this.coordinator;
-    if (this.role !== 'manager' || !coord || !coord.active) return;
+    if (this.role !== 'manager' || !coord) return;
     const r = this.replica;
     const mine = b.lastSeq > 0 ? r.recordAt(b.lastSeq) : undefined;
     // a joiner whose log ends at a snapshot (no id) holds committed state only
@@ -1227,6 +1254,8 @@ export class NodeRuntime {
       ? { records: r.range(from, r.committedSeq), commitSeq: r.committedSeq }
       : { snapshot: r.committedSnapshot(), records: [], commitSeq: r.committedSeq };
     this.sendTo(env.from, 'join-accept', accept);
+    // a recovering coordinator still lets a joiner catch up; it adds it once active
+    if (!coord.active) return;
     const row = r.tentativeDb.nodes[b.info.id];
     if (row && row.incarnation === b.info.incarnation) return;
     // one add per join: a repeated request while it is queued or in flight adds nothing, but a
