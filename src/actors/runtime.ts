@@ -780,7 +780,7 @@ export class NodeRuntime {
     if ((!entering && !this.inState('active.electing')) || this.votedTerm >= this.term) return;
     const best = bestCandidate(
       this.recentParticipants()
-        .filter((p) => this.quorumBase().counts(p.info.id) || p.info.id === this.id)
+        .filter((p) => this.quorumBase().counts(p.info.id))
         .map((p) => p.info),
     );
     if (!best) return;
