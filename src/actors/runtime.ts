@@ -1126,7 +1126,10 @@ export class NodeRuntime {
       this.ensureBackup();
     }
     if (role === 'backup' && now - this.lastManagerHbAt >= missed * hb && this.inState('active.member.backup.watching')) {
-      this.sendEvent({ type: 'MANAGER_SUSPECTED' });
+      // a takeover that no majority confirms for twice as long: the members are gone or
+      // isolated too, so the backup takes part in an election with them instead
+      if (now - this.lastManagerHbAt >= 2 * missed * hb) this.sendEvent({ type: 'LEADERS_LOST' });
+      else this.sendEvent({ type: 'MANAGER_SUSPECTED' });
     }
     if (role === 'client' && now - this.lastManagerHbAt >= missed * hb && now - this.lastBackupHbAt >= missed * hb) {
       this.sendEvent({ type: 'LEADERS_LOST' });
