@@ -103,6 +103,11 @@ export interface FetchReplyBody {
   commitSeq: number;
 }
 
+export interface ConfirmRequestBody {
+  /** The epoch the backup's takeover would create. */
+  epoch: number;
+}
+
 export interface ConfirmReplyBody extends Partial<LogPosition> {
   lost: boolean;
 }

@@ -599,7 +599,7 @@ export class NodeRuntime {
       case 'fetch-reply':
         return this.onFetchReply(env, b);
       case 'confirm-request':
-        return this.onConfirmRequest(env);
+        return this.onConfirmRequest(env, b);
       case 'confirm-reply':
         return this.onConfirmReply(env, b);
       case 'handover':
@@ -902,7 +902,7 @@ export class NodeRuntime {
   // ---------------------------------------------------------------- takeover and handover
 
   private takeOver(kind: 'takeover' | 'handover'): void {
-    const epoch = this.highestEpoch + 1;
+    const epoch = Math.max(this.highestEpoch, this.termFloor(), kind === 'takeover' ? this.takeoverEpoch - 1 : 0) + 1;
     const old = this.replica.db.meta.manager;
     this.highestEpoch = epoch;
     this.managingEpoch = epoch;
@@ -1220,11 +1220,15 @@ export class NodeRuntime {
     this.confirmPositions.clear();
     this.confirms.set(this.id, true);
     const members = Object.keys(this.replica.db.nodes).filter((m) => m !== this.id && m !== this.replica.db.meta.manager);
-    for (const m of members) this.sendTo(m, 'confirm-request', {});
+    // the epoch this takeover would create: a member that confirms stops obeying the old one
+    this.takeoverEpoch = Math.max(this.highestEpoch, this.termFloor()) + 1;
+    for (const m of members) this.sendTo(m, 'confirm-request', { epoch: this.takeoverEpoch } satisfies M.ConfirmRequestBody);
     this.evaluateConfirms();
   }
 
-  private onConfirmRequest(env: Envelope): void {
+  private takeoverEpoch = 0;
+
+  private onConfirmRequest(env: Envelope, b: M.ConfirmRequestBody): void {
     const window = (this.settings.missedHeartbeats - 1) * this.settings.heartbeatMs;
     // only the backup of this node's committed membership may take over: a backup that was
     // declared failed and removed meanwhile lacks committed updates and must not lead
@@ -1234,7 +1238,12 @@ export class NodeRuntime {
       db.meta.backup === env.from &&
       env.epoch >= db.meta.epoch &&
       this.clock.now() - this.lastManagerHbAt >= window;
-    this.sendTo(env.from, 'confirm-reply', { lost, ...this.position() } satisfies M.ConfirmReplyBody);
+    const reply = () => this.sendTo(env.from, 'confirm-reply', { lost, ...this.position() } satisfies M.ConfirmReplyBody);
+    if (!lost || typeof b?.epoch !== 'number') return reply();
+    // a confirmation is a promise, like a vote: from now on the old manager's epoch is fenced
+    // here (durably), so it cannot commit with this node's ack while the backup takes over
+    this.highestEpoch = Math.max(this.highestEpoch, b.epoch);
+    void this.replica.persistEpoch(b.epoch).then(reply);
   }
 
   private onConfirmReply(env: Envelope, b: M.ConfirmReplyBody): void {
