@@ -690,7 +690,12 @@ export class NodeRuntime {
       this.sendTo(env.from, 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
     }
     if (this.role === 'manager' && this.coordinator) {
-      this.outgrowEpoch(Math.max(env.epoch, b.epochFloor ?? 0));
+      if (Math.max(env.epoch, b.epochFloor ?? 0) > this.managingEpoch && this.replica.db.nodes[env.from]) {
+        // a member saw a higher epoch (a manager that never committed): it would fence this
+        // one off for good. Step down: the election that follows takes an epoch above it.
+        this.stepDown();
+        return;
+      }
       const db = this.replica.db;
       this.sendTo(env.from, 'announce', {
         manager: this.id,
@@ -1174,29 +1179,6 @@ export class NodeRuntime {
     if (!backup) return;
     coord.submit({ id: `${this.id}:backup:${backup}:${this.replica.lastSeq}`, origin: this.id, op: { membership: { backup } } }, true);
     coord.sequence();
-  }
-
-  private epochBump = 0;
-
-  /**
-   * A node that saw a higher epoch (one of a manager that never committed) would fence this
-   * manager off for good: the manager moves its cluster to an epoch above it, through GLUP, so
-   * that node can join again. Only a manager backed by a majority does: majorities intersect,
-   * so no other manager can hold that epoch's majority.
-   */
-  private outgrowEpoch(seen: number): void {
-    const coord = this.coordinator;
-    if (!coord?.active || seen <= this.managingEpoch || this.epochBump > seen || !this.quorateNow) return;
-    const epoch = Math.max(seen, this.termFloor()) + 1;
-    this.epochBump = epoch;
-    void this.replica.persistEpoch(epoch).then(() => {
-      if (this.coordinator !== coord || !coord.active) return;
-      this.managingEpoch = epoch;
-      this.highestEpoch = Math.max(this.highestEpoch, epoch);
-      coord.submit({ id: `${this.id}:epoch:${epoch}`, origin: this.id, op: { membership: { epoch, manager: this.id } } }, true);
-      coord.sequence();
-      this.sendHeartbeat();
-    });
   }
 
   /** Whether this manager heard a majority within the last (missed − 1) intervals. */
