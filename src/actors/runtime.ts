@@ -690,8 +690,8 @@ export class NodeRuntime {
       this.sendTo(env.from, 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
     }
     if (this.role === 'manager' && this.coordinator) {
-      if (Math.max(env.epoch, b.epochFloor ?? 0) > this.managingEpoch && this.replica.db.nodes[env.from]) {
-        // a member saw a higher epoch (a manager that never committed): it would fence this
+      if (Math.max(env.epoch, b.epochFloor ?? 0) > this.managingEpoch) {
+        // a node saw a higher epoch (a manager that never committed): it would fence this
         // one off for good. Step down: the election that follows takes an epoch above it.
         this.stepDown();
         return;
