@@ -65,6 +65,14 @@ const PUBLISH_RETRY_MS = 30_000;
 /** One publish attempt: short, so a stream without a leader is retried soon after it has one. */
 const PUBLISH_TIMEOUT_MS = 1000;
 
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Snapshot chunk size: below the default 1 MiB max_payload with room for headers. */
 const CHUNK_BYTES = 900 * 1024;
 
@@ -428,8 +436,12 @@ class JetStreamStoreImpl implements JetStreamStore {
         this.logger.warn('jetstream publish failed, retrying', { subject: this.subject, seq, error: (e as Error).message });
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 250);
+        // only a publish that may have reached the stream (no answer in time) is ambiguous;
+        // a refusal (no stream leader yet: "jetstream is not enabled") stored nothing
+        if (!/timeout|timed out/i.test((e as Error).message)) continue;
         try {
-          const last = await this.jsm.streams.getMessage(this.streamName, { last_by_subj: this.subject });
+          // bounded like a publish attempt: while the stream has no leader this would hang
+          const last = await withTimeout(this.jsm.streams.getMessage(this.streamName, { last_by_subj: this.subject }), PUBLISH_TIMEOUT_MS);
           if (last && last.header?.get('Nats-Msg-Id') === msgID) return last.seq;
           if (last && last.seq > this.expectLast && !this.streamSeqs.includes(last.seq)) {
             // someone else wrote on our subject: that is the other-writer case, not a lost ack
