@@ -113,6 +113,9 @@ export class UpdateCoordinator {
   /** Sequences queued submissions while the window has room. */
   sequence(): void {
     if (!this.active) return;
+    // batching under load: while a batch is in flight, submissions queue up and leave
+    // together (one log append, one update message) once it commits; idle, they leave at once
+    if (this.inFlight.length) return;
     const batch: InFlight[] = [];
     while (this.queue.length && this.inFlight.length < this.window) {
       const sub = this.queue.shift()!;
@@ -120,6 +123,14 @@ export class UpdateCoordinator {
       if (flight) batch.push(flight);
     }
     if (!batch.length) return;
+    this.host.replica.persist(batch.map((f) => f.record)).then(
+      () => {
+        for (const f of batch) f.acked.add(this.host.self);
+        this.advance();
+      },
+      // not durable here: never counted as acked, so nothing commits through this node
+      (e) => this.host.storeFailed(batch[0]!.record.seq, e as Error),
+    );
     const toBackup = batch.filter((f) => f.phase === 'backup');
     const toAll = batch.filter((f) => f.phase === 'all');
     if (toBackup.length) this.sendBackup(toBackup);
@@ -154,14 +165,8 @@ export class UpdateCoordinator {
     };
     const backup = before.meta.backup;
     const flight = this.track(record, result.db, before, backup && backup !== this.host.self && !this.declaredFailed.has(backup) ? backup : null);
-    replica.append([record]).then(
-      () => {
-        flight.acked.add(this.host.self);
-        this.advance();
-      },
-      // not durable here: never counted as acked, so it cannot commit through this node
-      (e) => this.host.storeFailed(record.seq, e as Error),
-    );
+    // into the log's memory now (the next op sequences on top of it); durable in sequence()
+    replica.stage(record);
     return flight;
   }
 

@@ -108,10 +108,20 @@ export class Replica {
 
   /** Appends records that continue the log; resolves once the store holds them durably. */
   append(records: UpdateRecord[]): Promise<void> {
-    for (const r of records) {
-      if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
-      this.pushRecord(r);
-    }
+    for (const r of records) this.stage(r);
+    return this.persist(records);
+  }
+
+  /**
+   * Adds a record to the log in memory only (the coordinator sequences the next update on
+   * top of it at once); `persist` makes a batch of staged records durable in one append.
+   */
+  stage(r: UpdateRecord): void {
+    if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
+    this.pushRecord(r);
+  }
+
+  persist(records: UpdateRecord[]): Promise<void> {
     return this.serial(() => this.store.append(records));
   }
 
