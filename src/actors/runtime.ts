@@ -93,7 +93,7 @@ export class NodeRuntime {
   /** Wall-independent time of the last takeover (for failover measurement). */
   lastTakeoverAt: number | null = null;
   private readonly busMetrics: BusMetrics = { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
-  private readonly counters = { updatesCommitted: 0, conflicts: 0, fencedMessages: 0 };
+  private readonly counters = { updatesCommitted: 0, conflicts: 0, fencedMessages: 0, pausesDiscounted: 0 };
 
   get metrics(): NodeMetrics {
     return { ...this.busMetrics, ...this.counters };
@@ -1109,8 +1109,29 @@ export class NodeRuntime {
     this.resetConfirmed();
   }
 
+  private lastTickAt = -Infinity;
+
+  /**
+   * A tick that comes late means this process was paused (GC, a busy event loop, a stopped
+   * VM): nothing could be heard meanwhile, so the pause does not count as silence of others.
+   * Without this, one long pause makes a manager declare every member failed at once.
+   */
+  private discountPause(now: number): void {
+    const tickMs = this.timing().tickMs;
+    const pause = now - this.lastTickAt - tickMs;
+    this.lastTickAt = now;
+    if (!(pause > this.settings.heartbeatMs / 2)) return;
+    const credit = (t: number) => Math.min(now, t + pause);
+    for (const [id, t] of this.lastHeard) this.lastHeard.set(id, credit(t));
+    this.lastManagerHbAt = credit(this.lastManagerHbAt);
+    this.lastBackupHbAt = credit(this.lastBackupHbAt);
+    this.lastQuorumAt = credit(this.lastQuorumAt);
+    this.counters.pausesDiscounted++;
+  }
+
   private onTick(): void {
     const now = this.clock.now();
+    this.discountPause(now);
     const hb = this.settings.heartbeatMs;
     const missed = this.settings.missedHeartbeats;
     // a node that is leaving keeps its public role until it is gone, but acts as nothing
