@@ -30,6 +30,10 @@ console.log(`manager ${n1.manager}, backup ${n1.backup}, epoch ${n1.epoch}`);
 // An update submitted at a client goes through the manager and is committed on every node.
 const { seq, epoch } = await net.settle(n3.update({ set: { path: 'config.color', value: 'blue' } }), { timeoutMs: 2000 });
 console.log(`committed seq ${seq} in epoch ${epoch}`);
+// update() resolves once the submitter's own db holds the update (read your writes);
+// the other members apply the commit notice moments later.
+console.log('config on n3:', n3.db.data.config);
+await net.runUntil(() => n2.committedSeq >= seq, { timeoutMs: 1000 });
 console.log('config on n2:', n2.db.data.config);
 
 // Crash the manager: no goodbye. The backup notices the missed heartbeats and takes over.

@@ -4,12 +4,12 @@
  * the GLUP commit order (broadcastOrdered, which waits for the commit).
  * Run: npx tsx examples/process-groups.ts
  */
-import { createNode, memoryNetwork } from '../src/index.js';
+import { createNode, memoryNetwork, memoryStore } from '../src/index.js';
 
 const net = memoryNetwork({ seed: 1, virtualTime: true });
 const ids = ['n1', 'n2', 'n3'];
 const nodes = ids.map((id) =>
-  createNode({ cluster: 'groups-demo', id, transport: net.transport(id), heartbeatMs: 100, initialMembers: ids }),
+  createNode({ cluster: 'groups-demo', id, transport: net.transport(id), store: memoryStore(), heartbeatMs: 100, initialMembers: ids }),
 );
 const [n1, n2, n3] = nodes;
 await net.settle(Promise.all(nodes.map((n) => n.start())), { timeoutMs: 5000 });

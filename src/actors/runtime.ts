@@ -1119,8 +1119,9 @@ export class NodeRuntime {
   private discountPause(now: number): void {
     const tickMs = this.timing().tickMs;
     const pause = now - this.lastTickAt - tickMs;
+    const first = this.lastTickAt === -Infinity;
     this.lastTickAt = now;
-    if (!(pause > this.settings.heartbeatMs / 2)) return;
+    if (first || !(pause > this.settings.heartbeatMs / 2)) return;
     const credit = (t: number) => Math.min(now, t + pause);
     for (const [id, t] of this.lastHeard) this.lastHeard.set(id, credit(t));
     this.lastManagerHbAt = credit(this.lastManagerHbAt);

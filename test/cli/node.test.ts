@@ -5,10 +5,11 @@
  * killed for `glup remove` is still a member when the command runs.
  */
 import test from 'ava';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnGlupNode, type GlupNodeProcess as NodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -16,81 +17,12 @@ const glup = join(root, 'bin', 'glup.js');
 const CLUSTER = 'cli-node';
 const MEMBER_ROLES = ['manager', 'backup', 'client'];
 
-interface RoleLine {
-  event: 'role';
-  node: string;
-  role: string;
-  epoch: number;
-}
-
-interface NodeProcess {
-  id: string;
-  child: ChildProcess;
-  roles: RoleLine[];
-  stderr: string;
-  readonly role: string | undefined;
-  exited: Promise<number | null>;
-  waitForRole(pred: (role: string) => boolean, timeoutMs?: number): Promise<RoleLine>;
-}
-
 let nats: NatsServer;
 const dataRoot = mkdtempSync(join(tmpdir(), 'glup-node-test-'));
 const processes = new Map<string, NodeProcess>();
 
 function spawnNode(id: string): NodeProcess {
-  const child = spawn(
-    'node',
-    [glup, 'node', '--cluster', CLUSTER, '--id', id, '--nats', nats.url, '--data', join(dataRoot, id), '--heartbeat-ms', '100', '--missed-heartbeats', '50'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const waiters = new Set<() => void>();
-  const p: NodeProcess = {
-    id,
-    child,
-    roles: [],
-    stderr: '',
-    get role() {
-      return p.roles.at(-1)?.role;
-    },
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-    waitForRole(pred, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const line = p.roles.at(-1);
-          if (line && pred(line.role)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(line);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${id}: role still ${p.role ?? 'none'} after ${timeoutMs} ms; stderr: ${p.stderr.slice(-2000)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-  let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      try {
-        const ev = JSON.parse(line) as RoleLine;
-        if (ev.event === 'role') p.roles.push(ev);
-      } catch {
-        // not one of ours
-      }
-      for (const w of [...waiters]) w();
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    p.stderr = (p.stderr + d.toString()).slice(-20_000);
-  });
+  const p = spawnGlupNode(id, ['--cluster', CLUSTER, '--id', id, '--nats', nats.url, '--data', join(dataRoot, id), '--heartbeat-ms', '100', '--missed-heartbeats', '50']);
   processes.set(id, p);
   return p;
 }

@@ -6,7 +6,6 @@
  * progress while it runs from its /status endpoint (--metrics-port 0).
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,23 +18,12 @@ import type { ClusterDb } from '../../src/db/types.js';
 import { silentLogger } from '../../src/log.js';
 import { fileStore } from '../../src/persistence/file.js';
 import { memoryStore } from '../../src/persistence/memory.js';
+import { spawnGlupNode, type GlupNodeProcess as NodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const glup = join(root, 'bin', 'glup.js');
 const MEMBER_ROLES = ['manager', 'backup', 'client'];
 /** Cluster-wide: 100 ms heartbeats, a failure declared after 1 s (2 cores shared by four processes). */
 const TIMING = ['--heartbeat-ms', '100', '--missed-heartbeats', '10'];
-
-interface NodeProcess {
-  id: string;
-  child: ChildProcess;
-  role: string | undefined;
-  metricsPort: number | undefined;
-  stderr: string;
-  exited: Promise<number | null>;
-  waitFor(what: string, pred: () => boolean, timeoutMs?: number): Promise<void>;
-}
 
 let nats: NatsServer;
 const dataRoot = mkdtempSync(join(tmpdir(), 'glup-restart-test-'));
@@ -55,54 +43,9 @@ test.after.always(async () => {
 });
 
 function spawnNode(cluster: string, id: string, persistence: 'file' | 'jetstream' = 'file'): NodeProcess {
-  const args = [glup, 'node', '--cluster', cluster, '--id', id, '--nats', nats.url, '--persistence', persistence, '--metrics-port', '0', ...TIMING];
+  const args = ['--cluster', cluster, '--id', id, '--nats', nats.url, '--persistence', persistence, '--metrics-port', '0', ...TIMING];
   if (persistence === 'file') args.push('--data', join(dataRoot, cluster, id));
-  const child = spawn('node', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  const waiters = new Set<() => void>();
-  const p: NodeProcess = {
-    id,
-    child,
-    role: undefined,
-    metricsPort: undefined,
-    stderr: '',
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-    waitFor(what, pred, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!pred()) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${id}: not ${what} after ${timeoutMs} ms (role ${p.role}); stderr: ${p.stderr.slice(-2000)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-  let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      try {
-        const ev = JSON.parse(line) as { event: string; role?: string; port?: number };
-        if (ev.event === 'role') p.role = ev.role;
-        if (ev.event === 'metrics') p.metricsPort = ev.port;
-      } catch {
-        // not one of ours
-      }
-      for (const w of [...waiters]) w();
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    p.stderr = (p.stderr + d.toString()).slice(-50_000);
-  });
+  const p = spawnGlupNode(id, args);
   children.push(p);
   return p;
 }
