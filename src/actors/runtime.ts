@@ -690,7 +690,8 @@ export class NodeRuntime {
       this.sendTo(env.from, 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
     }
     if (this.role === 'manager' && this.coordinator) {
-      if (Math.max(env.epoch, b.epochFloor ?? 0) > this.managingEpoch) {
+      // (an epoch a node only voted in does not count: no manager ever held it)
+      if (env.epoch > this.managingEpoch) {
         // a node saw a higher epoch (a manager that never committed): it would fence this
         // one off for good. Step down: the election that follows takes an epoch above it.
         this.stepDown();
@@ -1367,6 +1368,19 @@ export class NodeRuntime {
     const acks: { seq: number; id: string }[] = [];
     const sorted = [...records].sort((a, b) => a.seq - b.seq);
     for (const r of sorted) this.buffered.set(r.seq, r);
+    // contiguous records go to the store in one append (one fsync); acks wait for it
+    let staged: UpdateRecord[] = [];
+    // records the sender says are committed commit once durable here (a snapshot may follow)
+    let commitUpTo = 0;
+    const flush = async () => {
+      if (staged.length) {
+        const batch = staged;
+        staged = [];
+        await this.replica.persist(batch);
+      }
+      if (commitUpTo) this.commitTo(commitUpTo);
+      commitUpTo = 0;
+    };
     for (;;) {
       let progressed = false;
       for (const [seq, r] of [...this.buffered].sort((a, b) => a[0] - b[0])) {
@@ -1385,30 +1399,34 @@ export class NodeRuntime {
             this.buffered.delete(seq);
             this.confirm(seq);
             acks.push({ seq, id: r.id });
-            if (seq <= committedUpTo) this.commitTo(seq);
+            if (seq <= committedUpTo) commitUpTo = seq;
             continue;
           }
           // the manager's record replaces ours, but only on top of records it confirmed:
           // what lies below is compared first (fetched), never assumed
           if (this.confirmedUpTo < seq - 1) break;
           this.buffered.delete(seq);
+          await flush();
           await rp.truncateAfter(seq - 1);
           this.unconfirmFrom(seq);
-          await rp.append([r]);
+          rp.stage(r);
+          staged.push(r);
         } else if (seq === rp.lastSeq + 1 && this.confirmedUpTo >= seq - 1) {
           this.buffered.delete(seq);
-          await rp.append([r]);
+          rp.stage(r);
+          staged.push(r);
         } else {
           break;
         }
         this.confirm(seq);
         acks.push({ seq, id: r.id });
         // only what the sender says is committed: buffered copies of later updates are not
-        if (seq <= committedUpTo) this.commitTo(seq);
+        if (seq <= committedUpTo) commitUpTo = seq;
         progressed = true;
       }
       if (!progressed) break;
     }
+    await flush();
     // what is missing, or held but not yet compared with this manager's log, is fetched
     const firstUnsure = this.confirmedUpTo + 1;
     const above = [...this.buffered.keys(), ...this.confirmedSeqs].filter((s) => s > firstUnsure);
