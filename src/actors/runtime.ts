@@ -7,7 +7,7 @@
 import { createActor, fromCallback, type Actor, type AnyActorRef, type InspectionEvent as XInspectionEvent } from 'xstate';
 import { nodeMachine, type MemberRole, type NodeMachineEvent } from '../machines/node.js';
 import { coordinatorMachine } from '../machines/coordinator.js';
-import { bestCandidate, chooseBackup, hasMajority, majorityOf } from '../machines/rules.js';
+import { chooseBackup, hasMajority, majorityOf } from '../machines/rules.js';
 import { createBus, type Bus, type BusMetrics } from '../bus/bus.js';
 import type { Envelope } from '../bus/envelope.js';
 import { subjects } from '../bus/transport.js';
@@ -26,16 +26,13 @@ import { GroupHost } from './groups.js';
 import { watchCommitted } from './watch.js';
 import { answerAdmin } from './admin.js';
 import { Submitter } from './submitter.js';
+import { Election } from './election.js';
 import type * as M from './messages.js';
 import type { GroupHandle, InspectionEvent, JoinGroupOptions, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
 
 type Listener = (...args: any[]) => void;
 
 
-interface Participant extends M.LogPosition {
-  info: NodeInfo;
-  heardAt: number;
-}
 
 export class NodeRuntime {
   readonly id: string;
@@ -72,13 +69,7 @@ export class NodeRuntime {
   private lastFetchAt = -Infinity;
   private work: Promise<unknown> = Promise.resolve();
 
-  // election
-  private readonly participants = new Map<string, Participant>();
-  private term = 0;
-  private seenTerm = 0;
-  private votedTerm = 0;
-  /** Votes for this node by term: a vote may arrive before this node's own discovery ends. */
-  private readonly votesByTerm = new Map<number, Map<string, M.VoteBody>>();
+  private readonly election: Election;
   /**
    * The first update of a new manager, built once recovery is over: it must be valid on the
    * database as caught up and as changed by the re-sent updates, not as it was at election.
@@ -131,6 +122,19 @@ export class NodeRuntime {
       get epoch() {
         return runtime.epoch;
       },
+    });
+    this.election = new Election({
+      id: this.id,
+      quorum: this.settings.quorum,
+      initialMembers: this.settings.initialMembers,
+      windowMs: this.settings.discoveryMs + 2 * this.timing().electionMs,
+      now: () => this.clock.now(),
+      self: () => ({ info: this.nodeInfo(), ...this.position(), heardAt: this.clock.now() }),
+      highestEpoch: () => this.highestEpoch,
+      persistedEpoch: () => this.replica.persistedEpoch,
+      logMembers: () => Object.keys(this.replica.tentativeDb.nodes),
+      committedSeq: () => this.replica.committedSeq,
+      committedMembers: () => Object.keys(this.replica.db.nodes),
     });
   }
 
@@ -405,7 +409,7 @@ export class NodeRuntime {
         },
       },
       guards: {
-        majorityReachable: () => this.majorityReachable(),
+        majorityReachable: () => this.election.majorityReachable(),
       },
     });
   }
@@ -456,16 +460,11 @@ export class NodeRuntime {
     this.emit('role', role);
   }
 
-  /** When this node last stopped being a member (or started): election rounds count from here. */
-  private roundStart = -Infinity;
 
   private onRoleEntered(role: Role, prev: Role): void {
     const now = this.clock.now();
     const wasMember = prev === 'manager' || prev === 'backup' || prev === 'client';
-    if ((role === 'joining' || role === 'isolated') && (wasMember || prev === 'stopped')) {
-      this.roundStart = now;
-      this.participants.clear();
-    }
+    if ((role === 'joining' || role === 'isolated') && (wasMember || prev === 'stopped')) this.election.newRound();
     if (role === 'manager' || role === 'backup' || role === 'client') {
       this.lastManagerHbAt = now;
       this.lastBackupHbAt = now;
@@ -650,40 +649,10 @@ export class NodeRuntime {
     this.publish(subjects.discovery(this.cluster), 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
   }
 
-  private noteParticipant(info: NodeInfo, pos: M.LogPosition, epoch = 0): void {
-    if (epoch > this.participantEpoch) this.participantEpoch = epoch;
-    if ((pos.epochFloor ?? 0) > this.participantFloor) this.participantFloor = pos.epochFloor!;
-    this.participants.set(info.id, { info, ...pos, heardAt: this.clock.now() });
-  }
-
-  private recentParticipants(): Participant[] {
-    const now = this.clock.now();
-    const window = this.settings.discoveryMs + 2 * this.timing().electionMs;
-    const self: Participant = { info: this.nodeInfo(), ...this.position(), heardAt: now };
-    // only nodes heard in this round: what a node heard while it was a member says nothing of now
-    const since = Math.max(this.roundStart, now - window);
-    const list = [...this.participants.values()].filter((p) => p.info.id !== this.id && p.heardAt >= since);
-    return [self, ...list];
-  }
-
-  /** Highest epoch this node or any node of the current round has seen. */
-  private knownEpoch(): number {
-    return Math.max(this.highestEpoch, this.participantEpoch);
-  }
-
-  /** Below which no new term may go: every epoch seen, voted in or led (persisted) by anyone taking part. */
-  private termFloor(): number {
-    return Math.max(this.knownEpoch(), this.participantFloor, this.replica.persistedEpoch);
-  }
-
-  private participantFloor = 0;
-
-  private participantEpoch = 0;
-
   private onHello(env: Envelope, b: M.HelloBody): void {
     if (env.from === this.id) return;
-    const known = this.participants.has(b.info.id);
-    this.noteParticipant(b.info, b, env.epoch);
+    const known = this.election.knows(b.info.id);
+    this.election.note(b.info, b, env.epoch);
     // a node that started later never heard our hello: answer it once, so that both sides
     // know each other when discovery ends and the first election needs one round
     if (!known && env.type === 'hello' && !this.isMember()) {
@@ -717,45 +686,15 @@ export class NodeRuntime {
     this.sendEvent({ type: 'MANAGER_HEARD' });
   }
 
-  /** The membership a vote count is measured against (SPEC section 3, "Majority"). */
-  /**
-   * The membership votes are counted against (SPEC section 3, "Majority"): the last committed
-   * one — the newest any node taking part holds, so that nodes behind and ahead agree on it.
-   */
-  private quorumBase(): { total: number; counts: (id: string) => boolean } {
-    let newest: { seq: number; members: string[] } = { seq: this.replica.committedSeq, members: Object.keys(this.replica.db.nodes) };
-    for (const p of this.recentParticipants()) {
-      if (p.members?.length && p.committedSeq > newest.seq) newest = { seq: p.committedSeq, members: p.members };
-    }
-    if (newest.members.length) {
-      const set = new Set(newest.members);
-      return { total: set.size, counts: (id) => set.has(id) };
-    }
-    const initial = this.settings.initialMembers;
-    if (initial?.length) return { total: initial.length, counts: (id) => initial.includes(id) };
-    const recent = this.recentParticipants();
-    return { total: recent.length, counts: () => true };
-  }
-
   /** Position plus the committed membership, for hello, candidacy and vote. */
   private electionPosition(): M.LogPosition {
-    return { ...this.position(), members: Object.keys(this.replica.db.nodes), epochFloor: this.termFloor() };
-  }
-
-  private majorityReachable(): boolean {
-    const base = this.quorumBase();
-    const n = this.recentParticipants().filter((p) => base.counts(p.info.id)).length;
-    return hasMajority(n, base.total, this.settings.quorum);
+    return { ...this.position(), members: Object.keys(this.replica.db.nodes), epochFloor: this.election.termFloor() };
   }
 
   private standForElection(): void {
-    // a term above every epoch anyone taking part has seen: an epoch is never reused
-    const known = this.termFloor();
-    const first = this.term <= known;
-    this.term = first ? Math.max(this.seenTerm, known + 1) : Math.max(this.seenTerm, this.term + 1, known + 1);
-    for (const t of this.votesByTerm.keys()) if (t < this.term) this.votesByTerm.delete(t);
+    const term = this.election.nextTerm();
     this.publish(subjects.discovery(this.cluster), 'candidacy', {
-      term: this.term,
+      term,
       info: this.nodeInfo(),
       ...this.electionPosition(),
     } satisfies M.CandidacyBody);
@@ -765,15 +704,15 @@ export class NodeRuntime {
 
   private onCandidacy(env: Envelope, b: M.CandidacyBody): void {
     if (env.from === this.id) return;
-    this.noteParticipant(b.info, b, env.epoch);
-    if (b.term > this.seenTerm) this.seenTerm = b.term;
+    this.election.note(b.info, b, env.epoch);
+    this.election.noteTerm(b.term);
     if (this.role === 'manager' && this.coordinator) {
       // a live manager answers instead of letting an election depose it
       this.onHello(env, b);
       return;
     }
     if (this.inState('active.electing')) {
-      if (b.term > this.term) this.term = b.term;
+      this.election.adoptTerm(b.term);
       this.voteIfReady();
     } else if ((this.role === 'client' || this.role === 'backup') && this.replica.db.nodes[env.from]) {
       // a member whose manager stands for election (it restarted), or that lost its manager
@@ -784,20 +723,17 @@ export class NodeRuntime {
   }
 
   private voteIfReady(entering = false): void {
-    if ((!entering && !this.inState('active.electing')) || this.votedTerm >= this.term) return;
-    const best = bestCandidate(
-      this.recentParticipants()
-        .filter((p) => this.quorumBase().counts(p.info.id))
-        .map((p) => p.info),
-    );
+    const e = this.election;
+    if ((!entering && !this.inState('active.electing')) || e.votedTerm >= e.term) return;
+    const best = e.candidate();
     if (!best) return;
-    this.votedTerm = this.term;
-    const term = this.term;
+    const term = e.term;
+    e.votedTerm = term;
     const vote: M.VoteBody = { term, for: best.id, info: this.nodeInfo(), ...this.electionPosition() };
     // the vote is durable before anyone counts it: a restart cannot vote twice in a term
     void this.replica.persistEpoch(term).then(() => {
-      if (this.role === 'stopped' || this.term !== term) return;
-      if (best.id === this.id) this.recordVote(this.id, vote);
+      if (this.role === 'stopped' || e.term !== term) return;
+      if (best.id === this.id) e.recordVote(this.id, vote);
       else this.sendTo(best.id, 'vote', vote);
       // votes that reached this node before it stood count now
       this.checkElectionWon();
@@ -805,50 +741,28 @@ export class NodeRuntime {
   }
 
   private onVote(env: Envelope, b: M.VoteBody): void {
-    this.noteParticipant(b.info, b, env.epoch);
-    if (b.for !== this.id || b.term < this.term) return;
-    this.recordVote(env.from, b);
+    const e = this.election;
+    e.note(b.info, b, env.epoch);
+    if (b.for !== this.id || b.term < e.term) return;
+    e.recordVote(env.from, b);
     if (!this.inState('active.electing')) return;
-    if (b.term > this.term) {
-      this.term = b.term;
-      this.votedTerm = 0;
+    if (e.adoptTerm(b.term)) {
+      e.votedTerm = 0;
       this.voteIfReady();
     }
     this.checkElectionWon();
   }
 
-  private recordVote(from: string, b: M.VoteBody): void {
-    let votes = this.votesByTerm.get(b.term);
-    if (!votes) this.votesByTerm.set(b.term, (votes = new Map()));
-    votes.set(from, b);
-  }
-
-  private get votes(): Map<string, M.VoteBody> {
-    return this.votesByTerm.get(this.term) ?? new Map();
-  }
-
-  private checkElectionWon(entering = false): void {
-    if (!entering && !this.inState('active.electing')) return;
-    const votes = this.votes;
-    const base = this.quorumBase();
-    const n = [...votes.keys()].filter((id) => base.counts(id)).length;
-    // an epoch some voter has already seen cannot be won: the next round takes a higher one
-    if (this.term <= this.knownEpoch()) return;
-    // the votes must also be a majority of the membership in this node's own log, which may
-    // hold a newer (uncommitted) membership change than the committed one
-    const own = Object.keys(this.replica.tentativeDb.nodes);
-    const ownMajority = own.length === 0 || hasMajority(own.filter((m) => votes.has(m)).length, own.length, this.settings.quorum);
-    if (ownMajority && hasMajority(n, base.total, this.settings.quorum) && votes.has(this.id)) {
-      this.sendEvent({ type: 'ELECTION_WON' });
-    }
+  private checkElectionWon(): void {
+    if (this.inState('active.electing') && this.election.won()) this.sendEvent({ type: 'ELECTION_WON' });
   }
 
   private becomeElectedManager(): void {
-    const epoch = this.term;
+    const epoch = this.election.term;
     this.highestEpoch = Math.max(this.highestEpoch, epoch);
     this.managingEpoch = epoch;
     this.managerId = this.id;
-    const takingPart = this.recentParticipants();
+    const takingPart = this.election.recent();
     const present = new Set(takingPart.map((p) => p.info.id));
     this.leadership = () => {
       const db = this.replica.db;
@@ -870,8 +784,8 @@ export class NodeRuntime {
     };
     this.pendingFailed = Object.keys(this.replica.db.nodes).filter((id) => !present.has(id));
     // before committing anything, bring the log up to the most advanced one among the voters
-    this.catchUpFrom = this.mostAdvanced(this.votes);
-    this.backers = new Set([...this.votes.keys(), this.id]);
+    this.catchUpFrom = this.mostAdvanced(this.election.votes);
+    this.backers = new Set([...this.election.votes.keys(), this.id]);
     this.lastTakeoverAt = this.clock.now();
     this.sendHeartbeat();
   }
@@ -908,7 +822,7 @@ export class NodeRuntime {
   // ---------------------------------------------------------------- takeover and handover
 
   private takeOver(kind: 'takeover' | 'handover'): void {
-    const epoch = Math.max(this.highestEpoch, this.termFloor(), kind === 'takeover' ? this.takeoverEpoch - 1 : 0) + 1;
+    const epoch = Math.max(this.highestEpoch, this.election.termFloor(), kind === 'takeover' ? this.takeoverEpoch - 1 : 0) + 1;
     const old = this.replica.db.meta.manager;
     this.highestEpoch = epoch;
     this.managingEpoch = epoch;
@@ -1162,7 +1076,7 @@ export class NodeRuntime {
     if (role === 'client' && now - this.lastManagerHbAt >= missed * hb && now - this.lastBackupHbAt >= missed * hb) {
       this.sendEvent({ type: 'LEADERS_LOST' });
     }
-    if (role === 'isolated' && this.majorityReachable() && this.recentParticipants().length > 1) {
+    if (role === 'isolated' && this.election.majorityReachable() && this.election.recent().length > 1) {
       this.sendEvent({ type: 'MAJORITY_VISIBLE' });
     }
     this.submitter.onTick(now);
@@ -1226,7 +1140,7 @@ export class NodeRuntime {
     this.confirms.set(this.id, true);
     const members = Object.keys(this.replica.db.nodes).filter((m) => m !== this.id && m !== this.replica.db.meta.manager);
     // the epoch this takeover would create: a member that confirms stops obeying the old one
-    this.takeoverEpoch = Math.max(this.highestEpoch, this.termFloor()) + 1;
+    this.takeoverEpoch = Math.max(this.highestEpoch, this.election.termFloor()) + 1;
     for (const m of members) this.sendTo(m, 'confirm-request', { epoch: this.takeoverEpoch } satisfies M.ConfirmRequestBody);
     this.evaluateConfirms();
   }
