@@ -27,6 +27,7 @@ import { watchCommitted } from './watch.js';
 import { answerAdmin } from './admin.js';
 import { Submitter } from './submitter.js';
 import { Election } from './election.js';
+import { Follower } from './follower.js';
 import type * as M from './messages.js';
 import type { GroupHandle, InspectionEvent, JoinGroupOptions, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
 
@@ -63,13 +64,9 @@ export class NodeRuntime {
   private readonly lastHeard = new Map<string, number>();
   private lastQuorumAt = 0;
   private hasQuorumFlag = true;
-  /** Highest seq of this node's log confirmed by the current manager's epoch. */
-  private confirmedUpTo = 0;
-  private readonly buffered = new Map<number, UpdateRecord>();
-  private lastFetchAt = -Infinity;
-  private work: Promise<unknown> = Promise.resolve();
 
   private readonly election: Election;
+  private readonly follower: Follower;
   /**
    * The first update of a new manager, built once recovery is over: it must be valid on the
    * database as caught up and as changed by the re-sent updates, not as it was at election.
@@ -122,6 +119,27 @@ export class NodeRuntime {
       get epoch() {
         return runtime.epoch;
       },
+    });
+    this.follower = new Follower({
+      id: this.id,
+      clock: this.clock,
+      replica: this.replica,
+      logger: this.logger,
+      retransmitMs: this.settings.retransmitMs,
+      updateTimeoutMs: this.settings.updateTimeoutMs,
+      get managerId() {
+        return runtime.managerId;
+      },
+      set managerId(id: string | null) {
+        runtime.managerId = id;
+      },
+      isManaging: () => this.coordinator !== null,
+      isMember: () => this.isMember(),
+      isStopped: () => this.role === 'stopped',
+      fenced: (env) => this.fenced(env),
+      sendTo: (node, type, body) => this.sendTo(node, type, body),
+      committed: (records) => this.onCommitted(records, false),
+      reportConflicts: (ids, manager, epoch) => this.reportConflicts(ids, manager, epoch),
     });
     this.election = new Election({
       id: this.id,
@@ -216,7 +234,7 @@ export class NodeRuntime {
       throw e;
     });
     this.highestEpoch = Math.max(this.replica.tentativeDb.meta.epoch, this.replica.db.meta.epoch);
-    this.resetConfirmed();
+    this.follower.resetConfirmed();
     this.bus = createBus({
       transport: this.opts.transport,
       cluster: this.cluster,
@@ -581,22 +599,22 @@ export class NodeRuntime {
       case 'join-request':
         return this.onJoinRequest(env, b);
       case 'join-accept':
-        return this.onJoinAccept(env, b);
+        return this.follower.onJoinAccept(env, b);
       case 'submit':
         return this.onSubmit(env, b);
       case 'submit-result':
         return this.submitter.onResult(b);
       case 'update':
-        return this.onUpdate(env, b);
+        return this.follower.onUpdate(env, b);
       case 'update-ack':
         if (this.coordinator && env.epoch <= this.managingEpoch) this.coordinator.onAck(env.from, (b as M.UpdateAckBody).acks, (b as M.UpdateAckBody).upTo);
         return;
       case 'commit':
-        return this.onCommitNotice(env, b);
+        return this.follower.onCommitNotice(env, b);
       case 'fetch':
-        return this.onFetch(env, b);
+        return this.follower.onFetch(env, b);
       case 'fetch-reply':
-        return this.onFetchReply(env, b);
+        return this.follower.onFetchReply(env, b);
       case 'confirm-request':
         return this.onConfirmRequest(env, b);
       case 'confirm-reply':
@@ -608,20 +626,6 @@ export class NodeRuntime {
       default:
         return;
     }
-  }
-
-  private followedEpoch = 0;
-
-  /**
-   * Follows a manager. Whenever the manager (or its epoch) changes, only what the new one
-   * confirms may commit here: an uncommitted tail written under another manager — or by this
-   * node while it was manager — is never committed by a later commit notice.
-   */
-  private follow(manager: string, epoch: number): void {
-    if (manager === this.managerId && epoch === this.followedEpoch) return;
-    this.managerId = manager;
-    this.followedEpoch = epoch;
-    this.resetConfirmed();
   }
 
   /** Fencing: a manager message from an epoch older than the highest seen changes nothing. */
@@ -682,7 +686,7 @@ export class NodeRuntime {
     // only a manager backed by a majority is worth joining (SPEC section 3)
     if (b.quorate === false) return;
     if (this.isMember() && this.managerId === env.from) return;
-    this.follow(env.from, env.epoch);
+    this.follower.follow(env.from, env.epoch);
     this.sendEvent({ type: 'MANAGER_HEARD' });
   }
 
@@ -887,7 +891,7 @@ export class NodeRuntime {
     for (const id of Object.keys(this.replica.db.nodes)) this.lastHeard.set(id, now);
     // the role is announced first; anything below may step down from it
     await Promise.resolve();
-    if (this.catchUpFrom) await this.catchUp(this.catchUpFrom.node, this.catchUpFrom.pos);
+    if (this.catchUpFrom) await this.follower.catchUp(this.catchUpFrom.node, this.catchUpFrom.pos);
     if (this.coordinator !== coordinator) return;
     if (!this.backedAfterCatchUp()) {
       // the log caught up with holds a newer membership, of which those who chose this node
@@ -896,8 +900,8 @@ export class NodeRuntime {
       this.stepDown();
       return;
     }
-    this.resetConfirmed();
-    this.confirmedUpTo = this.replica.lastSeq;
+    this.follower.resetConfirmed();
+    this.follower.confirmedUpTo = this.replica.lastSeq;
     coordinator.resendHeld();
     coordinator.active = false;
     await this.waitUntil(() => coordinator.inFlightCount === 0 || this.coordinator !== coordinator);
@@ -984,7 +988,7 @@ export class NodeRuntime {
         return;
       }
       const foreign = this.managerId !== null && this.managerId !== env.from && env.epoch > this.replica.db.meta.epoch;
-      this.follow(env.from, env.epoch);
+      this.follower.follow(env.from, env.epoch);
       this.lastManagerHbAt = now;
       if (!this.isMember() || this.role === 'isolated') {
         if (b.quorate !== false) this.sendEvent({ type: 'MANAGER_HEARD' });
@@ -1001,10 +1005,10 @@ export class NodeRuntime {
       return;
     }
     if (b.commitSeq > this.replica.committedSeq) {
-      if (this.replica.lastSeq >= b.commitSeq && this.confirmedUpTo >= b.commitSeq) {
-        this.enqueue(async () => this.commitTo(b.commitSeq));
+      if (this.replica.lastSeq >= b.commitSeq && this.follower.confirmedUpTo >= b.commitSeq) {
+        this.follower.enqueue(async () => this.follower.commitTo(b.commitSeq));
       } else {
-        this.requestFetch(env.from, Math.min(this.confirmedUpTo, this.replica.committedSeq) + 1, b.commitSeq);
+        this.follower.requestFetch(env.from, Math.min(this.follower.confirmedUpTo, this.replica.committedSeq) + 1, b.commitSeq);
       }
     }
   }
@@ -1020,8 +1024,8 @@ export class NodeRuntime {
     this.coordinator = null;
     this.managingEpoch = 0;
     this.managerId = null;
-    this.followedEpoch = 0;
-    this.resetConfirmed();
+    this.follower.followedEpoch = 0;
+    this.follower.resetConfirmed();
   }
 
   private lastTickAt = -Infinity;
@@ -1226,22 +1230,6 @@ export class NodeRuntime {
   /** Node → submission id of its add while that add is queued or in flight. */
   private readonly pendingJoins = new Map<string, string>();
 
-  private onJoinAccept(env: Envelope, b: M.JoinAcceptBody): void {
-    if (this.fenced(env) || this.isMember()) return;
-    this.follow(env.from, env.epoch);
-    this.enqueue(async () => {
-      const r = this.replica;
-      // a snapshot replaces a log that is behind it or whose uncommitted tail the manager refused
-      if (b.snapshot && (b.snapshot.seq > r.committedSeq || (b.snapshot.seq === r.committedSeq && r.lastSeq > r.committedSeq))) {
-        this.reportConflicts(b.snapshot.submissions ?? [], env.from, env.epoch);
-        await r.resetTo(b.snapshot);
-        this.resetConfirmed();
-      }
-      await this.applyRecords(env.from, b.records, b.commitSeq);
-      this.commitTo(b.commitSeq);
-    });
-  }
-
   /** quorum none: updates of the losing side that the winner's database does not hold. */
   private reportConflicts(winnerIds: string[], manager: string, epoch: number): void {
     if (this.settings.quorum !== 'none') return;
@@ -1253,208 +1241,6 @@ export class NodeRuntime {
   }
 
   // ---------------------------------------------------------------- updates (member side)
-
-  private enqueue(work: () => Promise<void> | void): void {
-    const next = this.work.then(work).catch((e) => this.logger.error('update processing failed', { error: String((e as Error).stack ?? e) }));
-    this.work = next;
-    void this.clock.track(next);
-  }
-
-  private onUpdate(env: Envelope, b: M.UpdateBody): void {
-    if (env.from === this.id) return;
-    if (this.fenced(env)) return;
-    if (this.coordinator) return;
-    this.follow(env.from, env.epoch);
-    this.enqueue(async () => {
-      const acks = await this.applyRecords(env.from, b.records);
-      if (acks.length) this.sendTo(env.from, 'update-ack', { acks, upTo: this.confirmedUpTo } satisfies M.UpdateAckBody);
-      this.commitTo(b.commitSeq);
-    });
-  }
-
-  /**
-   * Logs records from the manager in seq order (append before ack): duplicates are acked
-   * and ignored, a divergent uncommitted tail is replaced, a gap is buffered and fetched.
-   * Records up to `committedUpTo` (join, catch-up: the sender says they are committed) are
-   * committed as they are logged.
-   */
-  private async applyRecords(from: string, records: UpdateRecord[], committedUpTo = 0): Promise<{ seq: number; id: string }[]> {
-    const acks: { seq: number; id: string }[] = [];
-    const sorted = [...records].sort((a, b) => a.seq - b.seq);
-    for (const r of sorted) this.buffered.set(r.seq, r);
-    // contiguous records go to the store in one append (one fsync); acks wait for it
-    let staged: UpdateRecord[] = [];
-    // records the sender says are committed commit once durable here (a snapshot may follow)
-    let commitUpTo = 0;
-    const flush = async () => {
-      if (staged.length) {
-        const batch = staged;
-        staged = [];
-        await this.replica.persist(batch);
-      }
-      if (commitUpTo) this.commitTo(commitUpTo);
-      commitUpTo = 0;
-    };
-    for (;;) {
-      let progressed = false;
-      for (const [seq, r] of [...this.buffered].sort((a, b) => a[0] - b[0])) {
-        const rp = this.replica;
-        if (seq <= rp.committedSeq) {
-          this.buffered.delete(seq);
-          // a duplicate is acked; a different record at a committed seq never is: the sender
-          // holds a history that lost a committed update, and must not count this node for it
-          if (rp.submissions.get(r.id) === seq) acks.push({ seq, id: r.id });
-          else this.logger.warn('refused a different record at a committed seq', { seq, id: r.id, from });
-          continue;
-        }
-        if (seq <= rp.lastSeq) {
-          const mine = rp.recordAt(seq);
-          if (mine && mine.id === r.id && mine.epoch === r.epoch) {
-            this.buffered.delete(seq);
-            this.confirm(seq);
-            acks.push({ seq, id: r.id });
-            if (seq <= committedUpTo) commitUpTo = seq;
-            continue;
-          }
-          // the manager's record replaces ours, but only on top of records it confirmed:
-          // what lies below is compared first (fetched), never assumed
-          if (this.confirmedUpTo < seq - 1) break;
-          this.buffered.delete(seq);
-          await flush();
-          await rp.truncateAfter(seq - 1);
-          this.unconfirmFrom(seq);
-          rp.stage(r);
-          staged.push(r);
-        } else if (seq === rp.lastSeq + 1 && this.confirmedUpTo >= seq - 1) {
-          this.buffered.delete(seq);
-          rp.stage(r);
-          staged.push(r);
-        } else {
-          break;
-        }
-        this.confirm(seq);
-        acks.push({ seq, id: r.id });
-        // only what the sender says is committed: buffered copies of later updates are not
-        if (seq <= committedUpTo) commitUpTo = seq;
-        progressed = true;
-      }
-      if (!progressed) break;
-    }
-    await flush();
-    // what is missing, or held but not yet compared with this manager's log, is fetched
-    const firstUnsure = this.confirmedUpTo + 1;
-    const above = [...this.buffered.keys(), ...this.confirmedSeqs].filter((s) => s > firstUnsure);
-    if (above.length) this.requestFetch(from, firstUnsure, Math.min(...above) - 1);
-    return acks;
-  }
-
-  /** Seqs the current manager confirmed above confirmedUpTo (the part below is not yet compared). */
-  private readonly confirmedSeqs = new Set<number>();
-
-  /** Records that the current manager holds the same record at `seq`; commit stays contiguous. */
-  private confirm(seq: number): void {
-    if (seq > this.confirmedUpTo + 1) {
-      this.confirmedSeqs.add(seq);
-      return;
-    }
-    this.confirmedUpTo = Math.max(this.confirmedUpTo, seq);
-    while (this.confirmedSeqs.delete(this.confirmedUpTo + 1)) this.confirmedUpTo++;
-    for (const s of this.confirmedSeqs) if (s <= this.confirmedUpTo) this.confirmedSeqs.delete(s);
-  }
-
-  private unconfirmFrom(seq: number): void {
-    this.confirmedUpTo = Math.min(this.confirmedUpTo, seq - 1);
-    for (const s of this.confirmedSeqs) if (s >= seq) this.confirmedSeqs.delete(s);
-  }
-
-  private resetConfirmed(): void {
-    this.confirmedUpTo = this.replica.committedSeq;
-    this.confirmedSeqs.clear();
-  }
-
-  private onCommitNotice(env: Envelope, b: M.CommitBody): void {
-    if (env.from === this.id || this.fenced(env) || this.coordinator) return;
-    if (env.from !== this.managerId || env.epoch !== this.followedEpoch) return;
-    this.enqueue(() => this.commitTo(b.commitSeq));
-  }
-
-  private commitTo(seq: number): void {
-    const limit = Math.min(seq, this.confirmedUpTo);
-    if (limit <= this.replica.committedSeq) return;
-    const records = this.replica.commitTo(limit);
-    this.onCommitted(records, false);
-  }
-
-  private requestFetch(from: string, lo: number, hi: number): void {
-    const now = this.clock.now();
-    if (hi < lo || now - this.lastFetchAt < this.settings.retransmitMs / 2) return;
-    this.lastFetchAt = now;
-    this.sendTo(from, 'fetch', { from: lo, to: hi } satisfies M.FetchBody);
-  }
-
-  private readonly fetchWaiters = new Set<() => void>();
-
-  /** Election catch-up: fetch committed records from a voter and wait for them. */
-  /** A new manager fetches the log of a node that is ahead, until it holds that node's last record. */
-  private async catchUp(node: string, target: M.LogPosition): Promise<void> {
-    this.fetchCommitted = node;
-    const deadline = this.clock.now() + this.settings.updateTimeoutMs;
-    const caughtUp = () => {
-      const mine = this.replica.recordAt(target.lastSeq);
-      return this.replica.lastSeq >= target.lastSeq && (!mine || (mine.epoch === target.lastEpoch && mine.id === target.lastId));
-    };
-    while (!caughtUp() && this.clock.now() < deadline && this.role !== 'stopped') {
-      this.lastFetchAt = -Infinity;
-      this.requestFetch(node, this.replica.committedSeq + 1, target.lastSeq);
-      await new Promise<void>((resolve) => {
-        const t = this.clock.setTimeout(() => {
-          this.fetchWaiters.delete(resolve);
-          resolve();
-        }, this.settings.retransmitMs);
-        this.fetchWaiters.add(() => {
-          this.clock.clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    this.fetchCommitted = null;
-  }
-
-  private fetchCommitted: string | null = null;
-
-  private onFetch(env: Envelope, b: M.FetchBody): void {
-    const r = this.replica;
-    const reply: M.FetchReplyBody =
-      b.from < r.firstHeldSeq
-        ? { snapshot: r.committedSnapshot(), records: r.range(r.committedSeq + 1, b.to), commitSeq: r.committedSeq }
-        : { records: r.range(b.from, b.to), commitSeq: r.committedSeq };
-    this.sendTo(env.from, 'fetch-reply', reply);
-  }
-
-  private onFetchReply(env: Envelope, b: M.FetchReplyBody): void {
-    const fromVoter = this.fetchCommitted === env.from;
-    if (!fromVoter && this.fenced(env)) return;
-    this.enqueue(async () => {
-      if (b.snapshot && b.snapshot.seq > this.replica.committedSeq) {
-        await this.replica.resetTo(b.snapshot);
-        this.resetConfirmed();
-      }
-      // from a node this new manager catches up with: what it committed is committed
-      // cluster-wide; its uncommitted tail joins this log to be re-sent and committed
-      let acks: { seq: number; id: string }[];
-      if (fromVoter) {
-        acks = await this.applyRecords(env.from, b.records, b.commitSeq);
-      } else {
-        acks = await this.applyRecords(env.from, b.records);
-      }
-      if (!fromVoter && acks.length && env.from === this.managerId && this.role !== 'manager') {
-        this.sendTo(env.from, 'update-ack', { acks, upTo: this.confirmedUpTo } satisfies M.UpdateAckBody);
-      }
-      if (!fromVoter) this.commitTo(b.commitSeq);
-      for (const w of this.fetchWaiters) w();
-      this.fetchWaiters.clear();
-    });
-  }
 
   /** Everything that follows a commit on this node: events, roles, submitters, removals. */
   private onCommitted(records: UpdateRecord[], asManager: boolean): void {
