@@ -1,20 +1,12 @@
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { runGlup } from '../helpers/cli.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadImplementation } from '../../src/cli/common.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const glup = join(root, 'bin', 'glup.js');
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [glup, ...args], { cwd: root }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runGlup(args);
 
 const FLAGS: Record<string, string[]> = {
   run: ['--transport', '--nats', '--persistence', '--seed', '--trace', '--report', '--keep-data', '--json'],

@@ -5,15 +5,13 @@
  * killed for `glup remove` is still a member when the command runs.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { runGlup } from '../helpers/cli.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnGlupNode, type GlupNodeProcess as NodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const glup = join(root, 'bin', 'glup.js');
 const CLUSTER = 'cli-node';
 const MEMBER_ROLES = ['manager', 'backup', 'client'];
 
@@ -27,13 +25,7 @@ function spawnNode(id: string): NodeProcess {
   return p;
 }
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [glup, ...args], { cwd: root }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runGlup(args);
 
 async function status(): Promise<any> {
   const r = await cli('status', '--cluster', CLUSTER, '--nats', nats.url, '--json');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { runGlup } from '../helpers/cli.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,16 +9,8 @@ import { parseScenarioFile } from '../../src/scenario/parse.js';
 import { generateRun } from '../../src/sim/generate.js';
 import { runSeed } from '../../src/sim/run.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const glup = join(root, 'bin', 'glup.js');
 
-function cli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [glup, ...args], { cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (cwd: string, ...args: string[]) => runGlup(args, { cwd });
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

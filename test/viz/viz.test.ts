@@ -1,5 +1,5 @@
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { runGlup } from '../helpers/cli.js';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,16 +7,8 @@ import { nodeMachine } from '../../src/machines/node.js';
 import { renderMachine } from '../../src/viz/export.js';
 import { machineGraph, type MachineGraph } from '../../src/viz/graph.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const glup = join(root, 'bin', 'glup.js');
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [glup, ...args], { cwd: root }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runGlup(args);
 
 interface NodeLike {
   key: string;
