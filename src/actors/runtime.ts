@@ -634,7 +634,11 @@ export class NodeRuntime {
       this.counters.fencedMessages++;
       return true;
     }
-    if (env.epoch > this.highestEpoch) this.highestEpoch = env.epoch;
+    if (env.epoch > this.highestEpoch) {
+      this.highestEpoch = env.epoch;
+      // remembered across restarts too: a term is never reused by a node that forgot it saw it
+      void this.replica.persistEpoch(env.epoch);
+    }
     return false;
   }
 

@@ -52,6 +52,12 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
   const pickOp = root.fork('workload');
   const pickTime = root.fork('time');
   const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  // each seed also draws the cluster's shape: modes, priorities, an unqualified node
+  const shape = root.fork('cluster');
+  const glup = shape.next() < 0.5 ? ('multicast' as const) : ('unicast' as const);
+  const heartbeat = shape.next() < 0.5 ? ('multicast' as const) : ('unicast' as const);
+  const specs = ids.map((id) => ({ id, priority: shape.next() < 0.3 ? 1 + Math.floor(shape.next() * 3) : 0, qualified: true }));
+  if (ids.length >= 3 && shape.next() < 0.3) specs[Math.floor(shape.next() * ids.length)]!.qualified = false;
   const enabled = new Set(opts.faults);
   const counts: Record<string, number> = Object.fromEntries(opts.faults.map((f) => [f, 0]));
   const hb = SIM_HEARTBEAT_MS;
@@ -210,13 +216,15 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
   const scenario: Scenario = {
     name: `sim-${opts.seed}`,
     seed: opts.seed,
-    description: `glup sim seed ${opts.seed}: ${opts.nodes} nodes, ${opts.steps} steps, faults ${opts.faults.join(',') || 'none'}`,
+    description: `glup sim seed ${opts.seed}: ${opts.nodes} nodes, ${opts.steps} steps, faults ${opts.faults.join(',') || 'none'}, glup ${glup}, heartbeat ${heartbeat}`,
     cluster: {
       name: `sim-${opts.seed}`,
-      nodes: ids.map((id) => ({ id, priority: 0, qualified: true })),
+      nodes: specs,
       persistence: 'memory',
       heartbeatMs: hb,
       missedHeartbeats: 3,
+      heartbeat,
+      glup,
       quorum: 'majority',
     },
     steps,
