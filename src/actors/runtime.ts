@@ -1155,6 +1155,22 @@ export class NodeRuntime {
 
   private takeoverEpoch = 0;
 
+  /**
+   * The confirmers must also be a majority of the newest membership in any confirmer's log
+   * (by last epoch, then last seq), not only of this backup's committed one: after catching
+   * up, that is the membership the new manager works with.
+   */
+  private confirmedByNewestMembership(): boolean {
+    if (this.settings.quorum === 'none') return true;
+    let newest: M.LogPosition = { ...this.position(), members: Object.keys(this.replica.tentativeDb.nodes) };
+    const newer = (a: M.LogPosition, b: M.LogPosition) => (a.lastEpoch !== b.lastEpoch ? a.lastEpoch > b.lastEpoch : a.lastSeq > b.lastSeq);
+    for (const p of this.confirmPositions.values()) if (p.members?.length && newer(p, newest)) newest = p;
+    const members = newest.members ?? [];
+    if (!members.length) return true;
+    const yes = members.filter((m) => this.confirms.get(m) === true).length;
+    return hasMajority(yes, members.length, 'majority');
+  }
+
   private onConfirmRequest(env: Envelope, b: M.ConfirmRequestBody): void {
     const window = (this.settings.missedHeartbeats - 1) * this.settings.heartbeatMs;
     // only the backup of this node's committed membership may take over: a backup that was
@@ -1165,7 +1181,8 @@ export class NodeRuntime {
       db.meta.backup === env.from &&
       env.epoch >= db.meta.epoch &&
       this.clock.now() - this.lastManagerHbAt >= window;
-    const reply = () => this.sendTo(env.from, 'confirm-reply', { lost, ...this.position() } satisfies M.ConfirmReplyBody);
+    const reply = () =>
+      this.sendTo(env.from, 'confirm-reply', { lost, ...this.position(), members: Object.keys(this.replica.tentativeDb.nodes) } satisfies M.ConfirmReplyBody);
     if (!lost || typeof b?.epoch !== 'number') return reply();
     // a confirmation is a promise, like a vote: from now on the old manager's epoch is fenced
     // here (durably), so it cannot commit with this node's ack while the backup takes over
@@ -1183,7 +1200,7 @@ export class NodeRuntime {
   private evaluateConfirms(): void {
     const total = Object.keys(this.replica.db.nodes).length;
     const yes = [...this.confirms.values()].filter(Boolean).length;
-    if (hasMajority(yes, total, this.settings.quorum)) {
+    if (hasMajority(yes, total, this.settings.quorum) && this.confirmedByNewestMembership()) {
       this.sendEvent({ type: 'TAKEOVER_CONFIRMED' });
       return;
     }
