@@ -32,6 +32,8 @@ export interface FollowerHost {
   /** Records committed here, in order. */
   committed(records: UpdateRecord[]): void;
   reportConflicts(winnerIds: string[], manager: string, epoch: number): void;
+  /** A join-accept was applied: the node may already be a member of what it holds. */
+  caughtUp(): void;
 }
 
 export class Follower {
@@ -74,6 +76,8 @@ export class Follower {
       }
       await this.applyRecords(env.from, b.records, b.commitSeq);
       this.commitTo(b.commitSeq);
+      // a joiner already up to date commits nothing new: its membership is checked here
+      this.host.caughtUp();
     });
   }
 

@@ -140,6 +140,7 @@ export class NodeRuntime {
       sendTo: (node, type, body) => this.sendTo(node, type, body),
       committed: (records) => this.onCommitted(records, false),
       reportConflicts: (ids, manager, epoch) => this.reportConflicts(ids, manager, epoch),
+      caughtUp: () => this.checkRole(),
     });
     this.election = new Election({
       id: this.id,
@@ -1221,6 +1222,12 @@ export class NodeRuntime {
   private onJoinRequest(env: Envelope, b: M.JoinRequestBody): void {
     const coord = this.coordinator;
     if (this.role !== 'manager' || !coord) return;
+    if (env.epoch > this.managingEpoch) {
+      // the joiner is fenced against this epoch (it confirmed a takeover that did not
+      // happen, or saw a newer manager): it could never follow this one, so step down
+      this.stepDown();
+      return;
+    }
     const r = this.replica;
     const mine = b.lastSeq > 0 ? r.recordAt(b.lastSeq) : undefined;
     // a joiner whose log ends at a snapshot (no id) holds committed state only
