@@ -106,7 +106,7 @@ export class UpdateCoordinator {
       flight.acked.add(this.host.self);
       flight.phase = 'all';
     }
-    if (held.length) this.ship(this.inFlight.slice(-held.length), 'all');
+    if (held.length) this.ship(this.inFlight.slice(-held.length));
     return held.length;
   }
 
@@ -134,7 +134,7 @@ export class UpdateCoordinator {
     const toBackup = batch.filter((f) => f.phase === 'backup');
     const toAll = batch.filter((f) => f.phase === 'all');
     if (toBackup.length) this.sendBackup(toBackup);
-    if (toAll.length) this.ship(toAll, 'all');
+    if (toAll.length) this.ship(toAll);
   }
 
   private sequenceOne(sub: Submission): InFlight | null {
@@ -214,7 +214,7 @@ export class UpdateCoordinator {
     this.host.sendTo(backup, 'update', this.body(flights));
   }
 
-  private ship(flights: InFlight[], _phase: 'all'): void {
+  private ship(flights: InFlight[]): void {
     const now = this.host.now();
     for (const f of flights) {
       f.phase = 'all';
@@ -243,7 +243,7 @@ export class UpdateCoordinator {
     }
     for (const f of this.inFlight) if (f.record.seq <= upTo) ack(f);
     // the backup holds them: now every member may get them (SPEC section 4)
-    if (promoted.length) this.ship(promoted, 'all');
+    if (promoted.length) this.ship(promoted);
     this.advance();
   }
 
@@ -273,7 +273,7 @@ export class UpdateCoordinator {
         }
         this.host.sendTo(m, 'update', { records: [f.record], commitSeq: this.host.replica.committedSeq });
       }
-      if (f.phase === 'backup' && f.backup && this.declaredFailed.has(f.backup)) this.ship([f], 'all');
+      if (f.phase === 'backup' && f.backup && this.declaredFailed.has(f.backup)) this.ship([f]);
     }
     this.advance();
   }

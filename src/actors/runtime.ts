@@ -7,7 +7,7 @@
 import { createActor, fromCallback, type Actor, type AnyActorRef, type InspectionEvent as XInspectionEvent } from 'xstate';
 import { nodeMachine, type MemberRole, type NodeMachineEvent } from '../machines/node.js';
 import { coordinatorMachine } from '../machines/coordinator.js';
-import { chooseBackup, hasMajority, majorityOf } from '../machines/rules.js';
+import { chooseBackup, hasMajority } from '../machines/rules.js';
 import { createBus, type Bus, type BusMetrics } from '../bus/bus.js';
 import type { Envelope } from '../bus/envelope.js';
 import { subjects } from '../bus/transport.js';
@@ -20,7 +20,7 @@ import type { ClusterDb, DataOp, NodeInfo, Op, UpdateRecord } from '../db/types.
 import { validateOp, validateSystemOp } from '../db/validate.js';
 import { memoryStore } from '../persistence/memory.js';
 import { Replica } from './replica.js';
-import { UpdateCoordinator } from './coordinator.js';
+import { UpdateCoordinator, type Submission } from './coordinator.js';
 import { clusterSettings, resolveSettings } from './settings.js';
 import { GroupHost } from './groups.js';
 import { watchCommitted } from './watch.js';
@@ -381,17 +381,27 @@ export class NodeRuntime {
 
   private provideMachine() {
     const clock = this.clock;
+    // every submission and ack reaches the coordinator through its chart, so the phase it is
+    // in (recovering, active, draining) decides what happens to it
     const coordinatorLogic = coordinatorMachine.provide({
       actions: {
         resendHeldUpdates: () => void this.recoverAsManager(),
-        sequencePending: () => {
+        sequencePending: ({ event }) => {
           if (!this.coordinator) return;
           this.coordinator.active = true;
+          if (event.type === 'SUBMIT') this.coordinator.submit(event.submission as Submission, event.front);
           this.coordinator.sequence();
         },
-        recordAck: () => {},
+        recordAck: ({ event }) => {
+          if (event.type === 'ACK') this.coordinator?.onAck(event.from, event.acks as M.UpdateAckBody['acks'], event.upTo);
+        },
         retransmit: () => this.coordinator?.onTick(),
-        holdSubmissions: () => {},
+        holdSubmissions: ({ event }) => {
+          if (event.type === 'SUBMIT') this.coordinator?.submit(event.submission as Submission, event.front);
+        },
+        stopSequencing: () => {
+          if (this.coordinator) this.coordinator.active = false;
+        },
         handOver: () => this.completeHandover(),
       },
     });
@@ -431,10 +441,6 @@ export class NodeRuntime {
         majorityReachable: () => this.election.majorityReachable(),
       },
     });
-  }
-
-  private stateValue(): unknown {
-    return this.actor?.getSnapshot().value;
   }
 
   private inState(path: string): boolean {
@@ -608,7 +614,7 @@ export class NodeRuntime {
       case 'update':
         return this.follower.onUpdate(env, b);
       case 'update-ack':
-        if (this.coordinator && env.epoch <= this.managingEpoch) this.coordinator.onAck(env.from, (b as M.UpdateAckBody).acks, (b as M.UpdateAckBody).upTo);
+        if (this.coordinator && env.epoch <= this.managingEpoch) this.coordinatorRef?.send({ type: 'ACK', from: env.from, acks: (b as M.UpdateAckBody).acks, upTo: (b as M.UpdateAckBody).upTo });
         return;
       case 'commit':
         return this.follower.onCommitNotice(env, b);
@@ -1123,8 +1129,7 @@ export class NodeRuntime {
     const candidates = Object.values(db.nodes).filter((n) => !coord.declaredFailed.has(n.id));
     const backup = chooseBackup(candidates, this.id);
     if (!backup) return;
-    coord.submit({ id: `${this.id}:backup:${backup}:${this.replica.lastSeq}`, origin: this.id, op: { membership: { backup } } }, true);
-    coord.sequence();
+    this.toCoordinator({ id: `${this.id}:backup:${backup}:${this.replica.lastSeq}`, origin: this.id, op: { membership: { backup } } }, true);
   }
 
   /** Whether this manager heard a majority within the last (missed − 1) intervals. */
@@ -1133,11 +1138,15 @@ export class NodeRuntime {
   private declareFailed(node: string): void {
     if (this.removalsPending.has(node) || !this.coordinator) return;
     this.removalsPending.add(node);
-    this.coordinator.submit(
+    this.toCoordinator(
       { id: `${this.id}:fail:${node}:${this.managingEpoch}:${this.replica.lastSeq}`, origin: this.id, op: { membership: { remove: [{ id: node, reason: 'failed' }] } } },
       true,
     );
-    this.coordinator.sequence();
+  }
+
+  /** Hands a submission to this manager's coordinator, through its chart. */
+  private toCoordinator(submission: Submission, front = false): void {
+    this.coordinatorRef?.send({ type: 'SUBMIT', submission, front });
   }
 
   /** Log positions of the members that confirmed the manager lost (a takeover catches up). */
@@ -1251,8 +1260,7 @@ export class NodeRuntime {
     if (queued && (coord.isQueued(queued) || (r.submissions.get(queued) ?? 0) > r.committedSeq)) return;
     const id = `${this.id}:join:${b.info.id}:${b.info.incarnation}:${r.lastSeq}`;
     this.pendingJoins.set(b.info.id, id);
-    coord.submit({ id, origin: this.id, op: { membership: { add: [b.info] } } }, false);
-    coord.sequence();
+    this.toCoordinator({ id, origin: this.id, op: { membership: { add: [b.info] } } });
   }
 
   /** Node → submission id of its add while that add is queued or in flight. */
@@ -1331,8 +1339,7 @@ export class NodeRuntime {
   private deliverSubmission(id: string, op: Op): boolean {
     if (!this.isMember() && !this.inState('active.leaving')) return false; // held until a member
     if (this.role === 'manager' && this.coordinator) {
-      this.coordinator.submit({ id, origin: this.id, op });
-      this.coordinator.sequence();
+      this.toCoordinator({ id, origin: this.id, op });
     } else {
       this.publish(subjects.submit(this.cluster), 'submit', { id, op } satisfies M.SubmitBody);
     }
@@ -1351,8 +1358,7 @@ export class NodeRuntime {
       this.answerSubmission(env.from, { id: String(b.id), error: { code: err.code ?? 'INVALID_OP', message: err.message } });
       return;
     }
-    this.coordinator.submit({ id: b.id, origin: env.from, op });
-    this.coordinator.sequence();
+    this.toCoordinator({ id: b.id, origin: env.from, op });
   }
 
   private answerSubmission(origin: string, body: M.SubmitResultBody): void {
@@ -1383,10 +1389,6 @@ export class NodeRuntime {
     }
   }
 
-  /** State value of the node machine (for the dashboard and status). */
-  get machineState(): unknown {
-    return this.stateValue();
-  }
 }
 
 /** Maps the node machine's state to the public role. */
@@ -1411,4 +1413,3 @@ function round(t: number): number {
   return Math.round(t * 1000) / 1000;
 }
 
-export { majorityOf };

@@ -1,4 +1,4 @@
-import type { NodeOptions, Settings } from './types.js';
+import type { Settings } from './types.js';
 
 /** Defaults of SPEC section 2, derived ones from heartbeatMs. */
 export function resolveSettings(opts: Partial<Settings>): Settings {
@@ -27,8 +27,4 @@ export function resolveSettings(opts: Partial<Settings>): Settings {
 export function clusterSettings(s: Settings): Record<string, unknown> {
   const { initialMembers: _ignored, ...rest } = s;
   return { ...rest };
-}
-
-export function settingsFromOptions(o: NodeOptions): Settings {
-  return resolveSettings(o);
 }

@@ -13,8 +13,10 @@
 import { setup } from 'xstate';
 
 export type CoordinatorEvent =
-  | { type: 'SUBMIT' }
-  | { type: 'ACK' }
+  /** A submission for the coordinator (opaque to the chart); `front` for system updates. */
+  | { type: 'SUBMIT'; submission: unknown; front?: boolean }
+  /** A member's acks, with the prefix of this manager's log it holds. */
+  | { type: 'ACK'; from: string; acks: unknown; upTo?: number }
   | { type: 'TICK' }
   | { type: 'RECOVERED' }
   | { type: 'DRAIN' }
@@ -30,6 +32,7 @@ export const coordinatorMachine = setup({
     recordAck: noop,
     retransmit: noop,
     holdSubmissions: noop,
+    stopSequencing: noop,
     handOver: noop,
   },
 }).createMachine({
@@ -56,6 +59,7 @@ export const coordinatorMachine = setup({
       },
     },
     draining: {
+      entry: 'stopSequencing',
       on: {
         ACK: { actions: 'recordAck' },
         TICK: { actions: 'retransmit' },
