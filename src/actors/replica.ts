@@ -10,6 +10,8 @@ import { applyRecordPatches } from '../db/ops.js';
 import type { SnapshotRecord, Store } from '../persistence/store.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { appended, committedTo, EMPTY_LOG, truncated, type LogIndex } from '../machines/rules/log.js';
+import type { MemberFacts } from '../machines/rules/membership.js';
 
 export class Replica {
   /** Committed database: a state of the committed prefix, never ahead of it. */
@@ -27,6 +29,12 @@ export class Replica {
   /** Highest epoch this node voted in or led, as the store remembers it across restarts. */
   persistedEpoch = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The log's index as the protocol sees it (src/machines/rules/log.ts), kept in step with the records. */
+  index: LogIndex = EMPTY_LOG;
+  /** Seq of the newest record that changed the set of members (0: none held). */
+  lastChangeSeq = 0;
+  /** Called after every change of the log (append, cut, commit, snapshot install). */
+  onChange: () => void = () => {};
 
   constructor(
     private readonly cluster: string,
@@ -94,6 +102,7 @@ export class Replica {
     for (const r of rec.records) this.pushRecord(r);
     // entries up to the recorded commit point are committed; the rest wait for the manager
     this.applyCommitted(Math.min(rec.committedSeq, this.lastSeq));
+    this.rebuildIndex();
     for (const w of rec.warnings) this.logger.warn(w);
     return rec.warnings;
   }
@@ -101,9 +110,36 @@ export class Replica {
   private pushRecord(r: UpdateRecord): void {
     // patches that do not apply leave the log untouched (the caller learns of it)
     const next = applyRecordPatches(this.tentativeDb, r.patches);
+    if (changesMembers(this.tentativeDb, next)) this.lastChangeSeq = r.seq;
     this.records.push(r);
     this.tentativeDb = next;
     this.submissions.set(r.id, r.seq);
+    this.index = appended(this.index, [{ seq: r.seq, epoch: r.epoch }]);
+  }
+
+  /** The newest membership in the log (committed or not), as the protocol counts it. */
+  newestMembers(): Record<string, MemberFacts> {
+    const nodes = this.tentativeDb.nodes;
+    if (this.membersCache?.nodes === nodes) return this.membersCache.facts;
+    const facts: Record<string, MemberFacts> = {};
+    for (const n of Object.values(nodes)) facts[n.id] = { qualified: n.qualified, priority: n.priority, incarnation: n.incarnation };
+    this.membersCache = { nodes, facts };
+    return facts;
+  }
+
+  private membersCache: { nodes: ClusterDb['nodes']; facts: Record<string, MemberFacts> } | null = null;
+
+  private rebuildIndex(): void {
+    let index: LogIndex = { snapshotSeq: this.snapshot?.seq ?? 0, snapshotEpoch: this.snapshot?.epoch ?? 0, lastSeq: this.snapshot?.seq ?? 0, runs: [], commitSeq: this.committedSeq };
+    index = appended(index, this.records.map((r) => ({ seq: r.seq, epoch: r.epoch })));
+    this.index = committedTo(index, this.committedSeq);
+    let db = this.db;
+    this.lastChangeSeq = 0;
+    for (const r of this.range(this.committedSeq + 1, this.lastSeq)) {
+      const next = applyRecordPatches(db, r.patches);
+      if (changesMembers(db, next)) this.lastChangeSeq = r.seq;
+      db = next;
+    }
   }
 
   /** Appends records that continue the log; resolves once the store holds them durably. */
@@ -119,6 +155,7 @@ export class Replica {
   stage(r: UpdateRecord): void {
     if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
     this.pushRecord(r);
+    this.onChange();
   }
 
   persist(records: UpdateRecord[]): Promise<void> {
@@ -133,6 +170,8 @@ export class Replica {
       const dropped = this.records.splice(seq - first.seq + 1);
       for (const r of dropped) this.submissions.delete(r.id);
       this.rebuildTentative();
+      this.rebuildIndex();
+      this.onChange();
     }
     return this.serial(() => this.store.truncateAfter(seq));
   }
@@ -164,8 +203,10 @@ export class Replica {
     if (upTo <= this.committedSeq) return [];
     const done = this.applyCommitted(upTo);
     const committed = this.committedSeq;
+    this.index = committedTo(this.index, committed);
     void this.serial(() => this.store.setCommitted(committed));
     if (committed - (this.snapshot?.seq ?? 0) >= this.snapshotEvery) this.takeSnapshot();
+    this.onChange();
     return done;
   }
 
@@ -188,13 +229,14 @@ export class Replica {
   private takeSnapshot(): void {
     const snap: SnapshotRecord = {
       seq: this.committedSeq,
-      epoch: this.db.meta.epoch,
+      epoch: this.recordAt(this.committedSeq)?.epoch ?? this.db.meta.epoch,
       db: this.db,
       submissions: [...this.submissions.keys()],
     };
     this.snapshot = snap;
     const first = this.records[0];
     if (first) this.records = this.records.slice(snap.seq - first.seq + 1);
+    this.index = { ...this.index, snapshotSeq: snap.seq, snapshotEpoch: snap.epoch, runs: this.index.runs.filter(([f], i, runs) => f > snap.seq || (runs[i + 1]?.[0] ?? Infinity) > snap.seq) };
     void this.serial(() => this.store.writeSnapshot(snap));
   }
 
@@ -207,6 +249,8 @@ export class Replica {
     this.committedSeq = snap.seq;
     this.submissions.clear();
     for (const id of snap.submissions ?? []) this.submissions.set(id, snap.seq);
+    this.rebuildIndex();
+    this.onChange();
     return this.serial(async () => {
       await this.store.reset();
       await this.store.setIncarnation(this.incarnation);
@@ -219,6 +263,14 @@ export class Replica {
   committedSnapshot(): SnapshotRecord {
     const ids: string[] = [];
     for (const [id, seq] of this.submissions) if (seq <= this.committedSeq) ids.push(id);
-    return { seq: this.committedSeq, epoch: this.db.meta.epoch, db: this.db, submissions: ids };
+    return { seq: this.committedSeq, epoch: this.recordAt(this.committedSeq)?.epoch ?? this.snapshot?.epoch ?? this.db.meta.epoch, db: this.db, submissions: ids };
   }
+}
+
+/** Whether the set of member ids differs between two databases. */
+function changesMembers(before: ClusterDb, after: ClusterDb): boolean {
+  if (before.nodes === after.nodes) return false;
+  const a = Object.keys(before.nodes);
+  const b = Object.keys(after.nodes);
+  return a.length !== b.length || a.some((id) => !Object.hasOwn(after.nodes, id));
 }

@@ -30,7 +30,7 @@ export interface SubmitterHost {
   /** Hands a submission to the manager; false while it must be held (not a member yet). */
   deliver(id: string, op: Op): boolean;
   /** Epoch to report for a commit this node learned of without the manager's answer. */
-  readonly epoch: number;
+  epoch(): number;
 }
 
 export class Submitter {
@@ -93,7 +93,7 @@ export class Submitter {
       const seq = p.result?.seq ?? r.submissions.get(p.id);
       if (seq !== undefined && seq <= r.committedSeq && r.submissions.get(p.id) === seq) {
         this.pending.delete(p.id);
-        p.resolve(p.result ?? { seq, epoch: r.recordAt(seq)?.epoch ?? this.host.epoch });
+        p.resolve(p.result ?? { seq, epoch: r.recordAt(seq)?.epoch ?? this.host.epoch() });
       }
     }
   }

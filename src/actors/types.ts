@@ -3,6 +3,7 @@ import type { Faults } from '../bus/faults.js';
 import type { Store } from '../persistence/store.js';
 import type { ClusterDb, DataOp, UpdateRecord } from '../db/types.js';
 import type { Logger } from '../log.js';
+import type { InspectionEvent as InspectionEventX, Observer } from 'xstate';
 
 export type Role = 'manager' | 'backup' | 'client' | 'joining' | 'isolated' | 'stopped';
 
@@ -34,6 +35,11 @@ export interface NodeOptions extends Partial<Settings> {
   /** Fault filter shared by the nodes of a simulation or scenario (receiving side). */
   faults?: Faults;
   logger?: Logger;
+  /**
+   * XState's own inspection observer, attached to every actor of the node (node, coordinator,
+   * process groups, hosted actors): `createBrowserInspector().inspect` of @statelyai/inspect works.
+   */
+  inspect?: Observer<InspectionEventX> | ((event: InspectionEventX) => void);
 }
 
 export interface MembershipEvent {

@@ -1,74 +1,375 @@
 /**
- * The GLUP update coordinator (SPEC section 4) as a statechart. It lives on the manager,
- * invoked by the node machine's member.manager state, so it starts with the role and stops
- * with it. Its phases:
- *   recovering — a new manager re-sends the updates it holds beyond its commit point, so
- *                they commit first, in seq order (atomicity across failover);
- *   active     — sequences submissions, ships them backup first, retransmits, commits;
- *   draining   — the manager is handing over: no new sequencing, in-flight updates finish;
- *   done       — handed over (final).
- * Sequencing, acks and retransmission are effects supplied by the runtime through the named
- * actions; the chart says which phase allows what.
+ * The GLUP update coordinator (SPEC section 4; docs/protocol.md 4.4, 4.5), invoked on the
+ * manager. Its context is the protocol: the queue of submissions, the membership changes
+ * waiting for the gate, the batches in flight, each member's match point and unanswered
+ * copies. Its first record is the roles record of its epoch; records commit by the commit
+ * rule (guard `commitAdvances`); membership changes go one at a time (guard in `nextBatch`).
+ * The records and the database stay with the host, which numbers and applies a batch when
+ * asked (`sequence`) and answers with SEQUENCED.
  */
-import { setup } from 'xstate';
+import { assign, sendParent, setup } from 'xstate';
+import { backupToName, nextBatch, type Submission } from './rules/batch.js';
+import { commitPoint } from './rules/commit.js';
+import { appended, committedTo, type LogIndex, type LogPosition, type RecordMeta } from './rules/log.js';
+import type { QuorumMode } from './rules/majority.js';
+import { applyMembershipEffect, membershipEffect, type MemberFacts, type NodeFacts } from './rules/membership.js';
+
+export type { Submission } from './rules/batch.js';
+
+export interface CoordinatorInput {
+  self: string;
+  epoch: number;
+  log: LogIndex;
+  /** The newest membership in the manager's log. */
+  members: Record<string, MemberFacts>;
+  backup: string | null;
+  /** Seq of the newest membership change in the log (0: none). */
+  lastChangeSeq: number;
+  /** Nodes heard in the ballot that made this manager: the backup is chosen among them. */
+  live: string[];
+  /** A new cluster's first record records these members (formation); null for a formed cluster. */
+  formation: NodeFacts[] | null;
+  /** The cluster-wide settings a founding manager records. */
+  settings: Record<string, unknown> | null;
+  retransmitMs: number;
+  missedHeartbeats: number;
+  quorum: QuorumMode;
+  /** Records per batch, and batches in flight at once. */
+  window: number;
+  maxBatches: number;
+}
+
+export interface CoordinatorContext extends CoordinatorInput {
+  /** The manager's own store holds its log up to here. */
+  durable: number;
+  /** Seq of this epoch's first record (0 until it is sequenced). */
+  ownFirstSeq: number;
+  match: Record<string, number>;
+  /** Match points at the last retransmission round: no progress since means an unanswered copy. */
+  progress: Record<string, number>;
+  copies: Record<string, number>;
+  failed: string[];
+  /** Newcomers being brought up to date before their add. */
+  learners: Record<string, NodeFacts>;
+  queue: Submission[];
+  changes: Submission[];
+  /** The batch the host is numbering. */
+  sequencing: Submission[] | null;
+  /** Last seq of each batch in flight. */
+  batches: number[];
+}
 
 export type CoordinatorEvent =
-  /** A submission for the coordinator (opaque to the chart); `front` for system updates. */
-  | { type: 'SUBMIT'; submission: unknown; front?: boolean }
-  /** A member's acks, with the prefix of this manager's log it holds. */
-  | { type: 'ACK'; from: string; acks: unknown; upTo?: number }
-  | { type: 'TICK' }
-  | { type: 'RECOVERED' }
-  | { type: 'DRAIN' }
-  | { type: 'DRAINED' };
+  /** `knownSeq`: the seq this submission id already has in the log, if any. */
+  | { type: 'SUBMIT'; submission: Submission; knownSeq: number | null }
+  | { type: 'SEQUENCED'; accepted: (RecordMeta & { id: string })[] }
+  | { type: 'WRITTEN'; upTo: number }
+  | { type: 'ACK'; from: string; ok: boolean; match: number; hint: number }
+  /** `lastMatches`: this manager's log holds the joiner's last record (same seq, epoch and id). */
+  | { type: 'JOIN_REQUEST'; from: string; node: NodeFacts; position: LogPosition; lastMatches: boolean }
+  | { type: 'MEMBERS_FAILED'; ids: string[] }
+  | { type: 'DRAIN' };
 
-const noop = () => {};
+export interface ShipParams {
+  from: number;
+  to: number;
+  /** The nodes to send to. */
+  targets: string[];
+  /** These are every member and learner: with `glup: multicast`, one publish. */
+  all: boolean;
+}
+
+const others = (c: CoordinatorContext) => [...Object.keys(c.members), ...Object.keys(c.learners)].filter((id) => id !== c.self);
+
+function pointOf(c: CoordinatorContext): number {
+  return commitPoint({
+    epoch: c.epoch,
+    ownFirstSeq: c.ownFirstSeq || Infinity,
+    lastSeq: c.log.lastSeq,
+    commitSeq: c.log.commitSeq,
+    members: Object.keys(c.members),
+    failed: c.failed,
+    match: { ...c.match, [c.self]: c.durable },
+    quorum: c.quorum,
+  });
+}
+
+function batchOf(c: CoordinatorContext): Submission[] {
+  if (c.sequencing) return [];
+  return nextBatch({
+    queue: c.queue,
+    changes: c.changes,
+    batchesInFlight: c.batches.length,
+    maxBatches: c.maxBatches,
+    window: c.window,
+    ownEpochCommitted: c.ownFirstSeq > 0 && c.log.commitSeq >= c.ownFirstSeq,
+    lastChangeSeq: c.lastChangeSeq,
+    commitSeq: c.log.commitSeq,
+  });
+}
+
+function rolesRecord(input: CoordinatorInput): Submission {
+  const unfit = Object.keys(input.members).filter((id) => !input.live.includes(id));
+  const members = input.formation ? Object.fromEntries(input.formation.map((n) => [n.id, n])) : input.members;
+  // a live backup stays backup (SPEC section 3); a new one is chosen among the live members
+  const current = input.backup !== input.self && input.backup && input.live.includes(input.backup) ? input.backup : null;
+  const backup = backupToName({ self: input.self, backup: current, members, unfit: input.formation ? [] : unfit }) ?? current;
+  const membership: Record<string, unknown> = { epoch: input.epoch, manager: input.self, backup };
+  if (input.formation) {
+    membership.add = input.formation;
+    if (input.settings) membership.settings = input.settings;
+  }
+  return { id: `${input.self}:epoch:${input.epoch}`, origin: input.self, op: { membership } };
+}
+
+/** A removal, naming a new backup in the same record when it removes the backup. */
+function removal(c: CoordinatorContext, id: string, reason: 'failed' | 'leave' | 'removed'): Submission {
+  const membership: Record<string, unknown> = { remove: [{ id, reason }] };
+  if (c.backup === id) {
+    const rest = { ...c.members };
+    delete rest[id];
+    membership.backup = backupToName({ self: c.self, backup: null, members: rest, unfit: c.failed });
+  }
+  return { id: `${c.self}:${c.epoch}:remove:${id}:${c.log.lastSeq}`, origin: c.self, op: { membership } };
+}
+
+function addition(c: CoordinatorContext, node: NodeFacts): Submission {
+  const membership: Record<string, unknown> = { add: [node] };
+  if ((!c.backup || c.failed.includes(c.backup)) && node.qualified) membership.backup = node.id;
+  return { id: `${c.self}:${c.epoch}:add:${node.id}:${node.incarnation}`, origin: c.self, op: { membership } };
+}
+
+const queued = (c: CoordinatorContext, id: string) => c.queue.some((s) => s.id === id) || c.changes.some((s) => s.id === id) || !!c.sequencing?.some((s) => s.id === id);
 
 export const coordinatorMachine = setup({
-  types: { events: {} as CoordinatorEvent },
+  types: {
+    input: {} as CoordinatorInput,
+    context: {} as CoordinatorContext,
+    events: {} as CoordinatorEvent,
+  },
   actions: {
-    resendHeldUpdates: noop,
-    sequencePending: noop,
-    recordAck: noop,
-    retransmit: noop,
-    holdSubmissions: noop,
-    stopSequencing: noop,
-    handOver: noop,
+    /** Effect: number, check and apply the batch; append it to the log; answer SEQUENCED (rejections go to their submitters). */
+    sequence: (_, _params: { batch: Submission[]; epoch: number }) => {},
+    /** Effect: send the log's records `from`..`to` (a snapshot first where the log no longer holds `from`). */
+    ship: (_, _params: ShipParams) => {},
+    /** Effect: apply records up to `upTo` to node.db, answer their submitters, send the commit notice. */
+    commit: (_, _params: { upTo: number }) => {},
+    /** Effect: each lagging node gets the records it lacks, from its own point (one message to it). */
+    resend: (_, _params: { targets: { id: string; from: number }[]; to: number }) => {},
+    /** Effect: a retried submission that already committed gets its result again. */
+    answerCommitted: (_, _params: { origin: string; id: string; seq: number }) => {},
+    /** Effect: tell a node that acts as a member that it is not one (it rejoins). */
+    tellNotMember: (_, _params: { to: string }) => {},
+    takeSubmission: assign(({ context, event }) => {
+      if (event.type !== 'SUBMIT' || queued(context, event.submission.id)) return {};
+      const effect = membershipEffect(event.submission.op, context.members);
+      if (effect.added.length || effect.removed.length) return { changes: [...context.changes, event.submission] };
+      return { queue: [...context.queue, event.submission] };
+    }),
+    startBatch: assign(({ context }) => {
+      const batch = batchOf(context);
+      const taken = new Set(batch.map((s) => s.id));
+      return { sequencing: batch, queue: context.queue.filter((s) => !taken.has(s.id)), changes: context.changes.filter((s) => !taken.has(s.id)) };
+    }),
+    recordBatch: assign(({ context, event }) => {
+      if (event.type !== 'SEQUENCED' || !context.sequencing) return {};
+      const accepted = new Map(event.accepted.map((m) => [m.id, m]));
+      let { members, backup, lastChangeSeq, ownFirstSeq } = context;
+      for (const sub of context.sequencing) {
+        const meta = accepted.get(sub.id);
+        if (!meta) continue;
+        const effect = membershipEffect(sub.op, members);
+        if (effect.added.length || effect.removed.length) lastChangeSeq = meta.seq;
+        members = applyMembershipEffect(members, effect);
+        const named = (sub.op as { membership?: { backup?: string | null } }).membership?.backup;
+        if (named !== undefined) backup = named;
+        if (backup && !members[backup]) backup = null;
+        if (!ownFirstSeq && meta.epoch === context.epoch) ownFirstSeq = meta.seq;
+      }
+      const learners = { ...context.learners };
+      for (const id of Object.keys(members)) delete learners[id];
+      const last = event.accepted[event.accepted.length - 1];
+      return {
+        sequencing: null,
+        log: appended(context.log, event.accepted),
+        batches: last ? [...context.batches, last.seq] : context.batches,
+        members,
+        backup,
+        lastChangeSeq,
+        ownFirstSeq,
+        learners,
+        failed: context.failed.filter((id) => members[id]),
+      };
+    }),
+    noteWritten: assign(({ context, event }) => (event.type === 'WRITTEN' ? { durable: Math.max(context.durable, event.upTo) } : {})),
+    noteAck: assign(({ context, event }) => {
+      if (event.type !== 'ACK' || !event.ok) return {};
+      return { match: { ...context.match, [event.from]: Math.max(context.match[event.from] ?? 0, event.match) }, copies: { ...context.copies, [event.from]: 0 } };
+    }),
+    advanceCommit: assign(({ context }) => {
+      const log = committedTo(context.log, pointOf(context));
+      return { log, batches: context.batches.filter((s) => s > log.commitSeq) };
+    }),
+    noteJoiner: assign(({ context, event }) => {
+      if (event.type !== 'JOIN_REQUEST') return {};
+      const from = event.from;
+      // where its log matches this one: its last record, else its commit point
+      const match = event.lastMatches ? event.position.lastSeq : Math.min(event.position.commitSeq, context.log.commitSeq);
+      const member = !!context.members[from];
+      const changes = context.changes.filter((s) => !membershipEffect(s.op, context.members).removed.includes(from));
+      const stale = member && context.members[from]!.incarnation !== event.node.incarnation;
+      return {
+        match: { ...context.match, [from]: match },
+        copies: { ...context.copies, [from]: 0 },
+        failed: context.failed.filter((id) => id !== from),
+        changes,
+        learners: member ? context.learners : { ...context.learners, [from]: event.node },
+        // a restarted member: its old processes and ephemeral keys died with it
+        queue: stale && !queued(context, `${context.self}:${context.epoch}:refresh:${from}:${event.node.incarnation}`)
+          ? [...context.queue, { id: `${context.self}:${context.epoch}:refresh:${from}:${event.node.incarnation}`, origin: context.self, op: { membership: { add: [event.node] } } }]
+          : context.queue,
+      };
+    }),
+    queueReadyLearners: assign(({ context }) => {
+      const ready = Object.values(context.learners).filter((n) => (context.match[n.id] ?? 0) >= context.log.commitSeq && !queued(context, addition(context, n).id));
+      return ready.length ? { changes: [...context.changes, ...ready.map((n) => addition(context, n))] } : {};
+    }),
+    declareFailed: assign(({ context, event }) => {
+      const ids = event.type === 'MEMBERS_FAILED' ? event.ids : silentTargets(context);
+      const fresh = ids.filter((id) => !context.failed.includes(id));
+      const learners = { ...context.learners };
+      for (const id of fresh) delete learners[id];
+      const removals = fresh.filter((id) => context.members[id] && id !== context.self).map((id) => removal(context, id, 'failed'));
+      return { failed: [...context.failed, ...fresh.filter((id) => context.members[id])], learners, changes: [...context.changes, ...removals.filter((r) => !queued(context, r.id))] };
+    }),
+    countCopies: assign(({ context }) => {
+      const copies = { ...context.copies };
+      for (const id of lagging(context)) copies[id] = (context.progress[id] ?? -1) === (context.match[id] ?? 0) ? (copies[id] ?? 0) + 1 : 1;
+      return { copies, progress: { ...context.match } };
+    }),
+    queueBackup: assign(({ context }) => {
+      const backup = backupToName({ self: context.self, backup: context.backup, members: context.members, unfit: context.failed });
+      const sub: Submission = { id: `${context.self}:${context.epoch}:backup:${backup}:${context.log.lastSeq}`, origin: context.self, op: { membership: { backup } } };
+      return queued(context, sub.id) ? {} : { queue: [sub, ...context.queue] };
+    }),
+    reportDrained: sendParent({ type: 'DRAINED' }),
+  },
+  guards: {
+    alreadyCommitted: ({ context, event }) => event.type === 'SUBMIT' && event.knownSeq !== null && event.knownSeq <= context.log.commitSeq,
+    alreadySequenced: ({ event }) => event.type === 'SUBMIT' && event.knownSeq !== null,
+    mayBatch: ({ context }) => batchOf(context).length > 0,
+    commitAdvances: ({ context }) => pointOf(context) > context.log.commitSeq,
+    nackFromMember: ({ context, event }) => event.type === 'ACK' && !event.ok && others(context).includes(event.from),
+    notAMember: ({ context, event }) => event.type === 'ACK' && !others(context).includes(event.from),
+    learnersReady: ({ context }) => Object.values(context.learners).some((n) => (context.match[n.id] ?? 0) >= context.log.commitSeq && !queued(context, addition(context, n).id)),
+    needsBackup: ({ context }) =>
+      context.ownFirstSeq > 0 && !context.sequencing &&
+      !context.queue.some((s) => (s.op as { membership?: { backup?: unknown } }).membership?.backup !== undefined) &&
+      backupToName({ self: context.self, backup: context.backup, members: context.members, unfit: context.failed }) !== null,
+    allCommitted: ({ context }) => !context.sequencing && context.log.commitSeq >= context.log.lastSeq,
+  },
+  delays: {
+    retransmit: ({ context }) => context.retransmitMs,
   },
 }).createMachine({
   id: 'coordinator',
-  initial: 'recovering',
+  context: ({ input }) => ({
+    ...input,
+    durable: input.log.lastSeq,
+    ownFirstSeq: 0,
+    match: {},
+    progress: {},
+    copies: {},
+    failed: [],
+    learners: {},
+    queue: [rolesRecord(input)],
+    changes: [],
+    sequencing: null,
+    batches: [],
+  }),
+  on: {
+    SUBMIT: [
+      { guard: 'alreadyCommitted', actions: { type: 'answerCommitted', params: ({ event }) => answerOf(event) } },
+      // numbered already: its commit answers it
+      { guard: 'alreadySequenced' },
+      { actions: 'takeSubmission' },
+    ],
+    SEQUENCED: {
+      actions: ['recordBatch', { type: 'ship', params: ({ context, event }) => shipNew(context, event) }],
+    },
+    WRITTEN: { actions: 'noteWritten' },
+    ACK: [
+      { guard: 'notAMember', actions: { type: 'tellNotMember', params: ({ event }) => ({ to: event.from }) } },
+      { guard: 'nackFromMember', actions: { type: 'ship', params: ({ context, event }) => resendTo(context, event) } },
+      { actions: 'noteAck' },
+    ],
+    JOIN_REQUEST: {
+      actions: ['noteJoiner', { type: 'ship', params: ({ context, event }) => ({ from: (context.match[(event as { from: string }).from] ?? 0) + 1, to: context.log.lastSeq, targets: [(event as { from: string }).from], all: false }) }],
+    },
+    MEMBERS_FAILED: { actions: 'declareFailed' },
+  },
+  // after every event, in this order: commit what the rule allows, bring learners in, name a
+  // backup when there is none, and number the next batch when the pipeline has room
+  always: [
+    { guard: 'commitAdvances', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq }) }] },
+    { guard: 'learnersReady', actions: 'queueReadyLearners' },
+    { guard: 'needsBackup', actions: 'queueBackup' },
+  ],
+  initial: 'active',
   states: {
-    recovering: {
-      entry: 'resendHeldUpdates',
-      on: {
-        ACK: { actions: 'recordAck' },
-        TICK: { actions: 'retransmit' },
-        SUBMIT: { actions: 'holdSubmissions' },
-        RECOVERED: 'active',
-        DRAIN: 'draining',
-      },
-    },
     active: {
-      entry: 'sequencePending',
-      on: {
-        SUBMIT: { actions: 'sequencePending' },
-        ACK: { actions: ['recordAck', 'sequencePending'] },
-        TICK: { actions: 'retransmit' },
-        DRAIN: 'draining',
+      on: { DRAIN: 'draining' },
+      always: { guard: 'mayBatch', actions: ['startBatch', { type: 'sequence', params: ({ context }) => ({ batch: context.sequencing ?? [], epoch: context.epoch }) }] },
+      initial: 'shipping',
+      states: {
+        // every retransmitMs: members behind get what they lack; M unanswered copies → failed
+        shipping: {
+          after: {
+            retransmit: {
+              actions: ['countCopies', 'declareFailed', { type: 'resend', params: ({ context }) => resendParams(context) }],
+              target: 'shipping',
+              reenter: true,
+            },
+          },
+        },
       },
     },
+    // handing over: nothing new is numbered; what is in flight commits
     draining: {
-      entry: 'stopSequencing',
-      on: {
-        ACK: { actions: 'recordAck' },
-        TICK: { actions: 'retransmit' },
-        SUBMIT: { actions: 'holdSubmissions' },
-        DRAINED: 'done',
-      },
+      always: { guard: 'allCommitted', target: 'drained' },
     },
-    done: { type: 'final', entry: 'handOver' },
+    drained: { type: 'final', entry: 'reportDrained' },
   },
 });
+
+function answerOf(e: CoordinatorEvent) {
+  const s = e as Extract<CoordinatorEvent, { type: 'SUBMIT' }>;
+  return { origin: s.submission.origin, id: s.submission.id, seq: s.knownSeq ?? 0 };
+}
+
+function shipNew(c: CoordinatorContext, e: CoordinatorEvent): ShipParams {
+  const accepted = e.type === 'SEQUENCED' ? e.accepted : [];
+  if (!accepted.length) return { from: 1, to: 0, targets: [], all: false };
+  return { from: accepted[0]!.seq, to: accepted[accepted.length - 1]!.seq, targets: others(c), all: true };
+}
+
+function resendTo(c: CoordinatorContext, e: CoordinatorEvent): ShipParams {
+  const a = e as Extract<CoordinatorEvent, { type: 'ACK' }>;
+  return { from: Math.max(a.hint, 0) + 1, to: c.log.lastSeq, targets: [a.from], all: false };
+}
+
+function resendParams(c: CoordinatorContext) {
+  return { targets: lagging(c).filter((id) => !c.failed.includes(id) || c.members[id]).map((id) => ({ id, from: (c.match[id] ?? 0) + 1 })), to: c.log.lastSeq };
+}
+
+/** Members and learners whose match point is behind the log. */
+function lagging(c: CoordinatorContext): string[] {
+  return others(c).filter((id) => (c.match[id] ?? 0) < c.log.lastSeq);
+}
+
+/** Lagging nodes that have let more than M copies go unanswered (the ones not yet declared). */
+function silentTargets(c: CoordinatorContext): string[] {
+  return lagging(c).filter((id) => (c.copies[id] ?? 0) >= c.missedHeartbeats && !c.failed.includes(id));
+}
 
 export type CoordinatorMachine = typeof coordinatorMachine;

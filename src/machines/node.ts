@@ -1,222 +1,457 @@
 /**
- * The node life cycle of SPEC section 3 as a pure statechart:
- *   idle → discovering → (electing | joining) → member.{client | backup | manager} → leaving → stopped
- * plus isolated. The machine decides WHEN; the runtime (src/actors/runtime.ts) supplies every
- * effect and every data-dependent decision through the named actions, guards and actors
- * below (`.provide()`), so the same chart runs in simulation, over NATS and in `glup viz`.
- * Protocol data (membership, log, acks) lives with the runtime, not in this context: the
- * context holds only what the timers need.
+ * The node life cycle of SPEC section 3 (docs/protocol.md), the root of each node's actor
+ * system:
+ *   idle → discovering → (electing | following.joining) → following.{client | backup} | leading
+ *        → following.leaving → stopped, plus isolated.
+ * Each concern is a child actor: `liveness` (heartbeats, failure detection), `election`,
+ * `takeover` (also handovers), `coordinator` (on the manager), `follower` and `joining`.
+ * The node actor itself keeps what the whole node promises: its epoch and to whom it promised
+ * it. Every vote, takeover confirm and handover grant is decided here, by guards over the
+ * pure rules of ./rules; roles are tags (`manager`, `backup`, `client`, `joining`, `isolated`).
  */
-import { setup, fromCallback } from 'xstate';
+import { assign, sendTo, setup } from 'xstate';
+import { compareIds } from '../ids.js';
+import { electionMachine, type ElectionOutput, type Participant } from './election.js';
+import { followerMachine } from './follower.js';
+import { joiningMachine } from './joining.js';
+import { livenessMachine, type LivenessRole } from './liveness.js';
+import { coordinatorMachine } from './coordinator.js';
+import { takeoverMachine, type TakeoverOutput } from './takeover.js';
+import { outranks } from './rules/admission.js';
+import { confirmsManagerLost, mayGrant, mayPreGrant, type PromisedTo } from './rules/ballot.js';
+import { compareCandidates, chooseBackup, type Candidate } from './rules/candidates.js';
+import { positionOf, type LogIndex, type LogPosition } from './rules/log.js';
+import { isMajority, type QuorumMode } from './rules/majority.js';
+import type { MemberFacts, NodeFacts } from './rules/membership.js';
+import type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
+import { coordinatorInput, electionInput, formationOf, livenessInput } from './nodeInputs.js';
 
-export interface NodeTiming {
-  discoveryMs: number;
-  electionMs: number;
-  retransmitMs: number;
-  confirmMs: number;
-  joinTimeoutMs: number;
-  leaveTimeoutMs: number;
-  tickMs: number;
+export type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
+
+const STANDING_FRESH_HEARTBEATS = 4;
+
+const position = (c: NodeContext): LogPosition => positionOf(c.log);
+
+const followedIs = (c: NodeContext, id: string) => c.followed?.manager === id;
+
+/** The committed database names this node a member under the manager it follows. */
+const memberUnderFollowed = (c: NodeContext) =>
+  !!c.followed &&
+  c.committed.members.includes(c.self.id) &&
+  // this incarnation: a restarted node is a member again once its refresh committed
+  c.committed.incarnation === c.self.incarnation &&
+  c.committed.manager === c.followed.manager &&
+  c.committed.epoch >= c.followed.epoch;
+
+const removedByFollowed = (c: NodeContext) =>
+  !!c.followed && c.committed.manager === c.followed.manager && c.committed.members.length > 0 && !c.committed.members.includes(c.self.id);
+
+function standing(c: NodeContext, at: number): Candidate | null {
+  const s = c.bestStanding;
+  return s && at - s.at <= STANDING_FRESH_HEARTBEATS * c.settings.heartbeatMs ? s.candidate : null;
 }
 
-export interface NodeMachineContext {
-  id: string;
-  timing: NodeTiming;
+/** The member a leaving manager hands over to: its backup if fit, else the best qualified member. */
+function successorOf(c: NodeContext): string | null {
+  if (c.switchoverTo) return c.switchoverTo;
+  const b = c.committed.backup;
+  if (b && b !== c.self.id && c.newest[b]?.qualified) return b;
+  return chooseBackup(Object.entries(c.newest).map(([id, m]) => ({ id, ...m })), c.self.id);
 }
-
-export type MemberRole = 'client' | 'backup' | 'manager';
-
-export type NodeMachineEvent =
-  | { type: 'START' }
-  | { type: 'TICK' }
-  /** An announce or heartbeat of a manager backed by a majority (and not fenced off). */
-  | { type: 'MANAGER_HEARD' }
-  | { type: 'ELECTION_WON' }
-  /** This node applied a committed membership that contains it. */
-  | { type: 'JOINED'; role: MemberRole }
-  /** A committed update changed this member's role. */
-  | { type: 'ROLE'; role: MemberRole }
-  /** The committed membership no longer contains this node (it was removed while alive). */
-  | { type: 'REMOVED' }
-  | { type: 'QUORUM_LOST' }
-  /** Manager and backup both silent for missedHeartbeats intervals. */
-  | { type: 'LEADERS_LOST' }
-  | { type: 'MANAGER_SUSPECTED' }
-  | { type: 'TAKEOVER_CONFIRMED' }
-  | { type: 'TAKEOVER_DENIED' }
-  /** The manager handed its role to this node (leave or switchover). */
-  | { type: 'HANDOVER' }
-  /** An isolated node hears enough nodes to form a majority. */
-  | { type: 'MAJORITY_VISIBLE' }
-  | { type: 'LEAVE' }
-  /** Graceful handover of the manager role to `to` (a qualified member). */
-  | { type: 'SWITCHOVER'; to: string }
-  /** The coordinator drained and the successor has the role; `leaving` tells leave from switchover. */
-  | { type: 'HANDED_OVER'; leaving: boolean }
-  | { type: 'LEFT' }
-  | { type: 'STOP' };
-
-const noop = () => {};
 
 export const nodeMachine = setup({
   types: {
-    context: {} as NodeMachineContext,
-    events: {} as NodeMachineEvent,
-    input: {} as { id: string; timing: NodeTiming },
+    input: {} as { self: NodeFacts; settings: NodeSettings; epoch: number; log: LogIndex; newest: Record<string, MemberFacts>; lastChangeSeq: number },
+    context: {} as NodeContext,
+    events: {} as NodeEvent,
   },
   actors: {
-    /** Sends TICK every timing.tickMs on the injected clock; supplied by the runtime. */
-    ticker: fromCallback<{ type: 'TICK' }, { tickMs: number }>(() => noop),
-    /** The update coordinator (src/machines/coordinator.ts) hosted by the runtime. */
-    coordinator: fromCallback(() => noop),
+    liveness: livenessMachine,
+    election: electionMachine,
+    takeover: takeoverMachine,
+    coordinator: coordinatorMachine,
+    follower: followerMachine,
+    joining: joiningMachine,
   },
   actions: {
-    sendHello: noop,
-    onTick: noop,
-    standForElection: noop,
-    becomeElectedManager: noop,
-    sendJoinRequest: noop,
-    sendConfirmRequest: noop,
-    takeOver: noop,
-    acceptHandover: noop,
-    enterIsolation: noop,
-    startLeave: noop,
-    beginHandover: noop,
-    stopRuntime: noop,
-    resetMembership: noop,
+    /** Effect: `hello` on the discovery subject. */
+    sendHello: () => {},
+    /** Effect: answer a pre-vote or a vote request. */
+    answerBallot: (_, _params: { to: string; term: number; prevote: boolean; granted: boolean }) => {},
+    /** Effect: answer a takeover's question "did you lose the manager?". */
+    answerAsk: (_, _params: { to: string; term: number; lost: boolean }) => {},
+    /** Effect: record `epoch` durably, then tell `to` it has this node's promise (vote, confirm, handover grant). */
+    promise: (_, _params: { to: string; epoch: number; kind: 'vote' | 'confirm' }) => {},
+    /** Effect: refuse a takeover or handover promise. */
+    refusePromise: (_, _params: { to: string; term: number }) => {},
+    /** Effect: the leaving manager's notice: record the epoch durably (its own promise), tell every member. */
+    sendHandover: (_, _params: { to: string; epoch: number }) => {},
+    /** Effect: submit this node's own removal (a graceful leave). */
+    submitLeave: () => {},
+    /** Effect: a manager answers a hello with `announce`. */
+    announce: (_, _params: { to: string }) => {},
+    /** Effect: the node stopped (submissions fail with STOPPED, the bus closes). */
+    stopRuntime: () => {},
+    noteEpoch: assign(({ context, event }) => {
+      if (event.type === 'EPOCH_RAISED') return event.epoch > context.epoch ? { epoch: event.epoch, promisedTo: null } : {};
+      if (event.type === 'EPOCH_SET') return { epoch: Math.max(context.epoch, event.epoch), promisedTo: event.promisedTo };
+      return {};
+    }),
+    noteLog: assign(({ event }) => (event.type === 'LOG' ? { log: event.log, newest: event.newest, lastChangeSeq: event.lastChangeSeq } : {})),
+    noteCommitted: assign(({ event }) => (event.type === 'COMMITTED' ? { committed: event.facts } : {})),
+    noteLiveness: assign(({ context, event }) =>
+      event.type === 'LIVENESS' ? { managerMissed: event.managerMissed, managerLost: event.managerMissed >= context.settings.missedHeartbeats - 1 } : {},
+    ),
+    noteParticipant: assign(({ context, event }) => {
+      if (event.type !== 'HELLO') return {};
+      const p: Participant = { ...event.node, at: event.at, position: event.position };
+      return { heard: { ...context.heard, [p.id]: p }, now: event.at };
+    }),
+    noteStanding: assign(({ context, event }) => {
+      if (event.type !== 'PREVOTE_REQUEST' && event.type !== 'VOTE_REQUEST') return {};
+      const current = standing(context, event.at);
+      if (current && compareCandidates(current, event.candidate) < 0) return {};
+      return { bestStanding: { candidate: event.candidate, at: event.at } };
+    }),
+    lostManager: assign({ managerLost: true, managerMissed: Infinity }),
+    haveManager: assign({ managerLost: false, managerMissed: 0 }),
+    follow: assign(({ event }) => (event.type === 'MANAGER_HEARD' ? { followed: { manager: event.manager, epoch: event.epoch } } : {})),
+    unfollow: assign({ followed: null, handover: null }),
+    forwardFollow: sendTo('follower', ({ context }) => ({ type: 'FOLLOW', manager: context.followed!.manager, epoch: context.followed!.epoch })),
+    tellLiveness: sendTo('liveness', ({ context }) => ({
+      type: 'MEMBERS',
+      members: context.committed.members,
+      manager: context.followed?.manager ?? context.committed.manager,
+      backup: context.committed.backup,
+    })),
+    grantPromise: assign(({ event }) => {
+      const e = event as { from: string; term: number; to?: string; epoch?: number };
+      return event.type === 'HANDOVER_NOTICE' ? { epoch: e.epoch!, promisedTo: e.to! } : { epoch: e.term, promisedTo: e.from };
+    }),
+    noteHandover: assign(({ event }) => (event.type === 'HANDOVER_NOTICE' ? { handover: { to: event.to, epoch: event.epoch, from: event.from } } : {})),
+    bufferGrant: assign(({ context, event }) =>
+      event.type === 'PROMISE_REPLY' && event.granted ? { earlyGrants: [...context.earlyGrants.filter((g) => g.from !== event.from), { from: event.from, term: event.term }] } : {},
+    ),
+    forwardToTakeover: sendTo('takeover', ({ event }) => event as never),
+    forwardToCoordinator: sendTo('coordinator', ({ event }) => event as never),
+    assumeLeadership: assign(({ event }) => {
+      const out = (event as unknown as { output: ElectionOutput | TakeoverOutput }).output;
+      return out.won ? { leadership: { epoch: out.epoch, voters: out.voters, live: out.live }, followed: null, handover: null, earlyGrants: [] } : {};
+    }),
+    leaveAsManager: assign(({ context }) => ({ leaving: true, successor: successorOf(context) })),
+    switchTo: assign(({ event }) => (event.type === 'SWITCHOVER' ? { switchoverTo: event.to } : {})),
+    followSuccessor: assign(({ context }) => ({
+      followed: { manager: context.successor!, epoch: context.epoch + 1 },
+      epoch: context.epoch + 1,
+      promisedTo: context.successor,
+      leadership: null,
+      switchoverTo: null,
+    })),
   },
   guards: {
-    roleIsManager: ({ event }) => (event as { role?: string }).role === 'manager',
-    roleIsBackup: ({ event }) => (event as { role?: string }).role === 'backup',
-    isLeaving: ({ event }) => (event as { leaving?: boolean }).leaving === true,
-    /** Enough nodes answered the election to try again rather than go isolated. */
-    majorityReachable: () => false,
+    /** A higher epoch reached a manager or backup: it steps down (docs/protocol.md 3). */
+    isRivalEpoch: ({ context, event }) => event.type === 'EPOCH_RAISED' && event.epoch > (context.leadership?.epoch ?? context.followed?.epoch ?? 0),
+    managerToJoin: ({ context, event }) => event.type === 'MANAGER_HEARD' && (event.quorate || context.settings.quorum === 'none'),
+    newerManager: ({ context, event }) =>
+      event.type === 'MANAGER_HEARD' && !!context.followed && event.manager !== context.followed.manager && event.epoch > context.followed.epoch && event.epoch >= context.epoch,
+    /** quorum none: a manager of another side that outranks the one this node follows or is. */
+    outranksUnderNone: ({ context, event }) => {
+      if (event.type !== 'MANAGER_HEARD' || context.settings.quorum !== 'none') return false;
+      const mine = context.leadership ? { id: context.self.id, epoch: context.leadership.epoch } : context.followed ? { id: context.followed.manager, epoch: context.followed.epoch } : null;
+      return !!mine && event.manager !== mine.id && outranks({ id: event.manager, epoch: event.epoch }, mine, compareIds);
+    },
+    memberUnderFollowed: ({ context }) => memberUnderFollowed(context),
+    backupUnderFollowed: ({ context }) => memberUnderFollowed(context) && context.committed.backup === context.self.id,
+    clientUnderFollowed: ({ context }) => memberUnderFollowed(context) && context.committed.backup !== context.self.id,
+    removed: ({ context }) => removedByFollowed(context),
+    mayPreGrant: ({ context, event }) =>
+      event.type === 'PREVOTE_REQUEST' &&
+      mayPreGrant({ epoch: context.epoch, managerLost: context.managerLost, bestStanding: standing(context, event.at) }, { term: event.term, candidate: event.candidate }),
+    mayVote: ({ context, event }) =>
+      event.type === 'VOTE_REQUEST' && context.managerLost &&
+      mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.term, candidate: event.from, position: event.position }),
+    confirmsLost: ({ context, event }) =>
+      event.type === 'CONFIRM_ASK' &&
+      confirmsManagerLost(
+        { self: context.self.id, epoch: context.epoch, isManager: !!context.leadership, committedBackup: context.committed.backup, managerMissed: context.managerMissed, missedHeartbeats: context.settings.missedHeartbeats },
+        { from: event.from, term: event.term },
+      ),
+    /** A takeover or handover promise: the manager is lost here too, or it handed over to the asker. */
+    mayPromise: ({ context, event }) =>
+      event.type === 'PROMISE_REQUEST' && !context.leadership &&
+      (context.managerLost || (context.handover?.to === event.from && context.handover.epoch === event.term)) &&
+      mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.term, candidate: event.from, position: event.position }),
+    handoverToOther: ({ context, event }) =>
+      event.type === 'HANDOVER_NOTICE' && followedIs(context, event.from) && event.to !== context.self.id &&
+      // the successor holds every committed record: the manager drained (all acked) before the notice
+      mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.epoch, candidate: event.to, position: position(context) }),
+    handoverToSelf: ({ context, event }) => event.type === 'HANDOVER_NOTICE' && followedIs(context, event.from) && event.to === context.self.id,
+    ballotWon: ({ event }) => (event as unknown as { output: { won: boolean } }).output.won,
+    hasSuccessor: ({ context }) => successorOf(context) !== null,
+    isLeaving: ({ context }) => context.leaving,
+    majorityHeard: ({ context }) => {
+      const members = Object.keys(context.newest);
+      const since = context.now - 2 * context.settings.discoveryMs;
+      const heard = Object.values(context.heard).filter((p) => p.at >= since).map((p) => p.id);
+      return members.length > 0 && isMajority([context.self.id, ...heard], members, context.settings.quorum as QuorumMode);
+    },
   },
   delays: {
-    discovery: ({ context }) => context.timing.discoveryMs,
-    election: ({ context }) => context.timing.electionMs,
-    retransmit: ({ context }) => context.timing.retransmitMs,
-    confirm: ({ context }) => context.timing.confirmMs,
-    joinTimeout: ({ context }) => context.timing.joinTimeoutMs,
-    leaveTimeout: ({ context }) => context.timing.leaveTimeoutMs,
+    discovery: ({ context }) => context.settings.discoveryMs,
+    joinTimeout: ({ context }) => context.settings.updateTimeoutMs,
+    leaveTimeout: ({ context }) => context.settings.updateTimeoutMs,
   },
 }).createMachine({
   id: 'node',
-  context: ({ input }) => ({ id: input.id, timing: input.timing }),
+  context: ({ input }) => ({
+    self: input.self,
+    settings: input.settings,
+    epoch: input.epoch,
+    // a restarted node does not know whom it promised its stored epoch to
+    promisedTo: input.epoch > 0 ? ({ unknown: true } as PromisedTo) : null,
+    log: input.log,
+    newest: input.newest,
+    lastChangeSeq: input.lastChangeSeq,
+    committed: { manager: null, backup: null, epoch: 0, members: [], incarnation: null },
+    followed: null,
+    leadership: null,
+    managerMissed: Infinity,
+    managerLost: true,
+    bestStanding: null,
+    handover: null,
+    earlyGrants: [],
+    heard: {},
+    now: 0,
+    leaving: false,
+    successor: null,
+    switchoverTo: null,
+  }),
   initial: 'idle',
   states: {
-    idle: {
-      on: { START: 'active', STOP: 'stopped' },
-    },
+    idle: { on: { START: 'active', STOP: 'stopped' } },
     active: {
-      invoke: { src: 'ticker', id: 'ticker', input: ({ context }) => ({ tickMs: context.timing.tickMs }) },
       on: {
-        TICK: { actions: 'onTick' },
         STOP: '#node.stopped',
-        LEAVE: '.leaving',
+        EPOCH_RAISED: { actions: 'noteEpoch' },
+        EPOCH_SET: { actions: 'noteEpoch' },
+        LOG: { actions: 'noteLog' },
+        COMMITTED: { actions: 'noteCommitted' },
+        LIVENESS: { actions: 'noteLiveness' },
+        HELLO: { actions: 'noteParticipant' },
+        PREVOTE_REQUEST: [
+          { guard: 'mayPreGrant', actions: ['noteStanding', { type: 'answerBallot', params: ({ event }) => ballotAnswer(event, true) }] },
+          { actions: ['noteStanding', { type: 'answerBallot', params: ({ event }) => ballotAnswer(event, false) }] },
+        ],
+        VOTE_REQUEST: [
+          { guard: 'mayVote', actions: ['noteStanding', 'grantPromise', { type: 'promise', params: ({ event }) => ({ to: (event as { from: string }).from, epoch: (event as { term: number }).term, kind: 'vote' as const }) }] },
+          { actions: ['noteStanding', { type: 'answerBallot', params: ({ event }) => ballotAnswer(event, false) }] },
+        ],
+        CONFIRM_ASK: [
+          { guard: 'confirmsLost', actions: { type: 'answerAsk', params: ({ event }) => askAnswer(event, true) } },
+          { actions: { type: 'answerAsk', params: ({ event }) => askAnswer(event, false) } },
+        ],
+        PROMISE_REQUEST: [
+          { guard: 'mayPromise', actions: ['grantPromise', { type: 'promise', params: ({ event }) => ({ to: (event as { from: string }).from, epoch: (event as { term: number }).term, kind: 'confirm' as const }) }] },
+          { actions: { type: 'refusePromise', params: ({ event }) => ({ to: (event as { from: string }).from, term: (event as { term: number }).term }) } },
+        ],
+        PROMISE_REPLY: { actions: 'bufferGrant' },
+        // a node that is not a member just stops
+        LEAVE: '#node.stopped',
       },
       initial: 'discovering',
       states: {
         discovering: {
-          entry: 'sendHello',
+          tags: ['joining'],
+          entry: ['unfollow', 'lostManager', 'sendHello'],
           after: { discovery: 'electing' },
-          on: { MANAGER_HEARD: 'joining', JOINED: joinedTargets('') },
+          on: { MANAGER_HEARD: { guard: 'managerToJoin', target: 'following', actions: 'follow' } },
         },
         electing: {
-          entry: 'standForElection',
-          after: {
-            election: [
-              { guard: 'majorityReachable', target: 'electing', reenter: true },
-              { target: 'isolated' },
+          tags: ['joining'],
+          entry: ['unfollow', 'lostManager'],
+          invoke: {
+            src: 'election',
+            id: 'election',
+            systemId: 'election',
+            input: ({ context }) => electionInput(context),
+            onDone: [{ guard: 'ballotWon', target: 'leading', actions: 'assumeLeadership' }, { target: 'isolated' }],
+          },
+          on: { MANAGER_HEARD: { guard: 'managerToJoin', target: 'following', actions: 'follow' } },
+        },
+        isolated: {
+          tags: ['isolated'],
+          entry: ['unfollow', 'lostManager', 'sendHello'],
+          after: { discovery: { target: 'isolated', reenter: true } },
+          on: {
+            MANAGER_HEARD: { guard: 'managerToJoin', target: 'following', actions: 'follow' },
+            HELLO: [{ guard: 'majorityHeard', target: 'electing', actions: 'noteParticipant' }, { actions: 'noteParticipant' }],
+          },
+        },
+        following: {
+          invoke: {
+            src: 'follower',
+            id: 'follower',
+            systemId: 'follower',
+            input: ({ context }) => ({ self: context.self.id, manager: context.followed!.manager, epoch: context.followed!.epoch, log: context.log }),
+          },
+          on: {
+            MANAGER_HEARD: [
+              { guard: 'outranksUnderNone', target: '#node.active.discovering' },
+              { guard: 'newerManager', actions: ['follow', 'forwardFollow', 'tellLiveness'] },
             ],
+            HANDOVER_NOTICE: [
+              { guard: 'handoverToSelf', actions: 'noteHandover', target: '.receivingHandover' },
+              { guard: 'handoverToOther', actions: ['noteHandover', 'grantPromise', { type: 'promise', params: ({ event }) => handoverPromise(event) }] },
+            ],
+            LOG_CONFLICT: '#node.active.discovering',
           },
-          on: {
-            ELECTION_WON: { target: 'member.manager', actions: 'becomeElectedManager' },
-            MANAGER_HEARD: 'joining',
-            JOINED: joinedTargets(''),
-          },
-        },
-        joining: {
-          // the join timeout belongs to the whole stay; only the request is re-sent
-          after: { joinTimeout: 'discovering' },
-          on: { JOINED: joinedTargets('') },
-          initial: 'requesting',
+          initial: 'joining',
           states: {
-            requesting: {
-              entry: 'sendJoinRequest',
-              after: { retransmit: { target: 'requesting', reenter: true } },
+            joining: {
+              tags: ['joining'],
+              entry: 'lostManager',
+              invoke: {
+                src: 'joining',
+                id: 'joining',
+                systemId: 'joining',
+                input: ({ context }) => ({ manager: context.followed!.manager, position: position(context), retransmitMs: context.settings.retransmitMs }),
+              },
+              always: [
+                { guard: 'backupUnderFollowed', target: 'backup' },
+                { guard: 'clientUnderFollowed', target: 'client' },
+              ],
+              after: { joinTimeout: '#node.active.discovering' },
             },
-          },
-        },
-        member: {
-          initial: 'client',
-          on: {
-            REMOVED: { target: 'joining', actions: 'resetMembership' },
-            QUORUM_LOST: 'isolated',
-            ROLE: joinedTargets('member.'),
-          },
-          states: {
             client: {
-              on: { LEADERS_LOST: '#node.active.electing', HANDOVER: { target: 'manager', actions: 'acceptHandover' } },
+              tags: ['member', 'client'],
+              entry: 'haveManager',
+              invoke: { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'client') },
+              on: {
+                LEADERS_LOST: '#node.active.electing',
+                COMMITTED: [{ guard: 'removed', target: 'joining', actions: 'noteCommitted' }, { actions: ['noteCommitted', 'tellLiveness'] }],
+                LEAVE: 'leaving',
+              },
+              always: { guard: 'backupUnderFollowed', target: 'backup' },
             },
             backup: {
+              tags: ['member', 'backup'],
+              entry: 'haveManager',
+              invoke: { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'backup') },
+              on: {
+                EPOCH_RAISED: { guard: 'isRivalEpoch', target: '#node.active.discovering', actions: 'noteEpoch' },
+                QUORUM_LOST: '#node.active.isolated',
+                LEADERS_LOST: '#node.active.electing',
+                COMMITTED: [{ guard: 'removed', target: 'joining', actions: 'noteCommitted' }, { actions: ['noteCommitted', 'tellLiveness'] }],
+                LEAVE: 'leaving',
+              },
+              always: { guard: 'clientUnderFollowed', target: 'client' },
               initial: 'watching',
-              // a backup that cannot take over (no majority confirms) joins an election instead
-              on: { HANDOVER: { target: 'manager', actions: 'acceptHandover' }, LEADERS_LOST: '#node.active.electing' },
               states: {
-                watching: { on: { MANAGER_SUSPECTED: 'confirming' } },
-                confirming: {
-                  entry: 'sendConfirmRequest',
-                  after: { confirm: 'watching' },
-                  on: {
-                    TAKEOVER_CONFIRMED: { target: '#node.active.member.manager', actions: 'takeOver' },
-                    TAKEOVER_DENIED: 'watching',
+                watching: { on: { MANAGER_SUSPECTED: 'takingOver' } },
+                takingOver: {
+                  invoke: {
+                    src: 'takeover',
+                    id: 'takeover',
+                    systemId: 'takeover',
+                    input: ({ context }) => takeoverInputOf(context, 'takeover'),
+                    onDone: [{ guard: 'ballotWon', target: '#node.active.leading', actions: 'assumeLeadership' }, { target: 'watching' }],
                   },
+                  on: { ASK_REPLY: { actions: 'forwardToTakeover' }, PROMISE_REPLY: { actions: 'forwardToTakeover' } },
                 },
               },
             },
-            manager: {
-              invoke: { src: 'coordinator', id: 'coordinator', systemId: 'coordinator' },
-              on: {
-                // a leaving manager hands over first, so there is no gap in which updates fail
-                LEAVE: { actions: 'beginHandover' },
-                SWITCHOVER: { actions: 'beginHandover' },
-                HANDED_OVER: [{ guard: 'isLeaving', target: '#node.active.leaving' }, { target: 'client' }],
+            // the manager hands over to this node: a ballot like a takeover's, without asking
+            receivingHandover: {
+              invoke: {
+                src: 'takeover',
+                id: 'takeover',
+                systemId: 'takeover',
+                input: ({ context }) => takeoverInputOf(context, 'handover'),
+                onDone: [{ guard: 'ballotWon', target: '#node.active.leading', actions: 'assumeLeadership' }, { target: 'joining' }],
               },
+              on: { PROMISE_REPLY: { actions: 'forwardToTakeover' } },
+            },
+            leaving: {
+              entry: 'submitLeave',
+              on: { COMMITTED: { guard: 'removed', target: '#node.stopped', actions: 'noteCommitted' } },
+              after: { leaveTimeout: '#node.stopped' },
             },
           },
         },
-        isolated: {
-          entry: 'enterIsolation',
-          after: { discovery: { target: 'isolated', reenter: true } },
+        leading: {
+          tags: ['member', 'manager'],
+          entry: 'haveManager',
+          invoke: [
+            { src: 'coordinator', id: 'coordinator', systemId: 'coordinator', input: ({ context }) => coordinatorInput(context, formationOf(context)) },
+            { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'manager') },
+          ],
           on: {
-            MANAGER_HEARD: 'joining',
-            MAJORITY_VISIBLE: 'electing',
-            JOINED: joinedTargets(''),
+            EPOCH_RAISED: { guard: 'isRivalEpoch', target: 'discovering', actions: 'noteEpoch' },
+            MANAGER_HEARD: { guard: 'outranksUnderNone', target: 'discovering' },
+            QUORUM_LOST: 'isolated',
+            MEMBERS_FAILED: { actions: 'forwardToCoordinator' },
+            HELLO: { actions: ['noteParticipant', { type: 'announce', params: ({ event }) => ({ to: (event as { node: { id: string } }).node.id }) }] },
+            COMMITTED: { actions: ['noteCommitted', 'tellLiveness'] },
           },
-        },
-        leaving: {
-          entry: 'startLeave',
-          on: { LEFT: '#node.stopped', LEAVE: {} },
-          after: { leaveTimeout: '#node.stopped' },
+          initial: 'serving',
+          states: {
+            serving: {
+              on: {
+                LEAVE: [{ guard: 'hasSuccessor', target: 'draining', actions: 'leaveAsManager' }, { target: '#node.stopped' }],
+                SWITCHOVER: { target: 'draining', actions: ['switchTo', 'leaveAsManager', assign({ leaving: false })] },
+              },
+            },
+            // nothing new is numbered; what is in flight commits; then the successor gets the role
+            draining: {
+              entry: sendTo('coordinator', { type: 'DRAIN' }),
+              on: { DRAINED: 'handingOver' },
+            },
+            handingOver: {
+              entry: { type: 'sendHandover', params: ({ context }) => ({ to: context.successor!, epoch: context.epoch + 1 }) },
+              always: [
+                { guard: 'isLeaving', target: '#node.active.following.leaving', actions: 'followSuccessor' },
+                { target: '#node.active.following.client', actions: 'followSuccessor' },
+              ],
+            },
+          },
         },
       },
     },
-    stopped: {
-      type: 'final',
-      entry: 'stopRuntime',
-    },
+    stopped: { type: 'final', entry: 'stopRuntime' },
   },
 });
 
-/** Where JOINED/ROLE lead: the member state matching the committed role. */
-function joinedTargets(prefix: '' | 'member.') {
-  const base = prefix === '' ? '#node.active.member' : '#node.active.member';
-  return [
-    { guard: 'roleIsManager' as const, target: `${base}.manager` },
-    { guard: 'roleIsBackup' as const, target: `${base}.backup` },
-    { target: `${base}.client` },
-  ];
+function ballotAnswer(e: NodeEvent, granted: boolean) {
+  const r = e as Extract<NodeEvent, { type: 'PREVOTE_REQUEST' | 'VOTE_REQUEST' }>;
+  return { to: r.from, term: r.term, prevote: r.type === 'PREVOTE_REQUEST', granted };
+}
+
+function askAnswer(e: NodeEvent, lost: boolean) {
+  const r = e as Extract<NodeEvent, { type: 'CONFIRM_ASK' }>;
+  return { to: r.from, term: r.term, lost };
+}
+
+function handoverPromise(e: NodeEvent) {
+  const n = e as Extract<NodeEvent, { type: 'HANDOVER_NOTICE' }>;
+  return { to: n.to, epoch: n.epoch, kind: 'confirm' as const };
+}
+
+function takeoverInputOf(c: NodeContext, kind: 'takeover' | 'handover') {
+  const term = kind === 'handover' ? c.handover!.epoch : c.epoch + 1;
+  const grants = kind === 'handover' ? [c.handover!.from, ...c.earlyGrants.filter((g) => g.term === term).map((g) => g.from)] : [];
+  return {
+    self: c.self.id,
+    kind,
+    term,
+    members: Object.keys(c.newest),
+    manager: kind === 'takeover' ? c.followed?.manager ?? c.committed.manager : null,
+    position: position(c),
+    grants,
+    heartbeatMs: c.settings.heartbeatMs,
+    retransmitMs: c.settings.retransmitMs,
+    missedHeartbeats: c.settings.missedHeartbeats,
+    quorum: c.settings.quorum,
+  };
 }
 
 export type NodeMachine = typeof nodeMachine;

@@ -1,9 +1,8 @@
 /**
- * The decision rules of SPEC section 3 as pure functions: who is a majority, who should be
- * backup, who wins an election. The node machine's guards and the runtime both call these,
- * so each rule exists once.
+ * Who should lead and who should stand by (SPEC section 3): the qualified node with the
+ * highest priority, ties broken by the smallest id in natural order (`n2 < n10`).
  */
-import { compareIds } from '../ids.js';
+import { compareIds } from '../../ids.js';
 
 export interface Candidate {
   id: string;
@@ -32,15 +31,12 @@ export function chooseBackup(members: Iterable<Candidate>, manager: string): str
   return bestCandidate(members, new Set([manager]))?.id ?? null;
 }
 
-/** More than half of `total` (every node counts, qualified or not). */
-export function majorityOf(total: number): number {
-  return Math.floor(total / 2) + 1;
-}
-
-export type QuorumMode = 'majority' | 'none';
-
-/** Whether `count` nodes out of `total` satisfy the quorum rule (`none`: any side does). */
-export function hasMajority(count: number, total: number, mode: QuorumMode): boolean {
-  if (mode === 'none') return count >= 1;
-  return total === 0 ? count >= 1 : count >= majorityOf(total);
+/**
+ * How many qualified candidates rank above `self` (0: it is the best it knows). A node
+ * waits this many steps before it stands, so the best live node stands first.
+ */
+export function rankOf(self: Candidate, others: Iterable<Candidate>): number {
+  let rank = 0;
+  for (const c of others) if (c.id !== self.id && c.qualified && compareCandidates(c, self) < 0) rank++;
+  return rank;
 }

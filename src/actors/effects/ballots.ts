@@ -1,0 +1,41 @@
+/** Effects of the election and takeover actors (src/machines/election.ts, takeover.ts). */
+import { fromPromise } from 'xstate';
+import { electionMachine, type BallotRequestParams } from '../../machines/election.js';
+import { takeoverMachine, type AskParams } from '../../machines/takeover.js';
+import type { LogPosition } from '../../machines/rules/log.js';
+import type { NodeHost } from '../host.js';
+import { fetchLog, type FetchReplies } from './catchUp.js';
+
+function ballotActors(host: NodeHost, replies: FetchReplies) {
+  return {
+    fetchLog: fromPromise<LogPosition, { node: string; position: LogPosition }>(({ input }) => fetchLog(host, replies, input)),
+    // the candidate's promise to itself, durable before it asks anyone
+    raiseEpoch: fromPromise<void, { epoch: number }>(async ({ input }) => {
+      await host.persistEpoch(input.epoch);
+      host.toNode({ type: 'EPOCH_SET', epoch: input.epoch, promisedTo: host.id });
+    }),
+  };
+}
+
+export function provideElection(host: NodeHost, replies: FetchReplies) {
+  const candidacy = (prevote: boolean) => (_: unknown, p: BallotRequestParams) =>
+    host.publish('discovery', 'candidacy', { prevote, term: p.term, node: host.facts(), position: p.position });
+  return electionMachine.provide({
+    actors: ballotActors(host, replies),
+    actions: {
+      sendHello: () => host.publish('discovery', 'hello', { node: host.facts(), position: host.position() }),
+      requestPreVotes: candidacy(true),
+      requestVotes: candidacy(false),
+    },
+  });
+}
+
+export function provideTakeover(host: NodeHost, replies: FetchReplies) {
+  const ask = (phase: 'ask' | 'promise') => (_: unknown, p: AskParams) => {
+    for (const m of p.to) host.sendTo(m, 'confirm-request', { phase, term: p.term, position: p.position });
+  };
+  return takeoverMachine.provide({
+    actors: ballotActors(host, replies),
+    actions: { askMembers: ask('ask'), requestPromises: ask('promise') },
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * The election of SPEC section 3 (docs/protocol.md 4.2), invoked while a node is
+ * `electing`. The best qualified node it knows of stands; it first asks for pre-votes
+ * (which promise nothing, so a node that cannot win never raises an epoch), catches up with
+ * the most advanced log among the nodes that answered, raises its epoch durably and asks for
+ * votes. It wins with votes from a majority of the newest membership in its log. Voting for
+ * others is the node actor's part (it owns the node's promise).
+ */
+import { assign, setup, fromPromise } from 'xstate';
+import { rankOf, type Candidate } from './rules/candidates.js';
+import { compareLogs, type LogPosition } from './rules/log.js';
+import { isMajority, type QuorumMode } from './rules/majority.js';
+
+export interface Participant extends Candidate {
+  incarnation?: number;
+  position?: LogPosition;
+  /** When it was last heard (the node's clock). */
+  at: number;
+}
+
+export interface ElectionInput {
+  self: Candidate;
+  epoch: number;
+  position: LogPosition;
+  /** The newest membership in this node's log (empty before formation). */
+  members: Record<string, { priority: number; qualified: boolean }>;
+  initialMembers?: string[];
+  /** Nodes heard before the election began (discovery). */
+  heard: Record<string, Participant>;
+  now: number;
+  heartbeatMs: number;
+  discoveryMs: number;
+  quorum: QuorumMode;
+}
+
+export interface ElectionContext extends ElectionInput {
+  participants: Record<string, Participant>;
+  /** The epoch this node stands for (0: not standing). */
+  term: number;
+  /** Highest epoch any answer showed: the next term goes above it. */
+  termFloor: number;
+  preGrants: Record<string, LogPosition>;
+  votes: string[];
+  /** Consecutive looks at the field without a reachable majority. */
+  unreachable: number;
+}
+
+export type ElectionEvent =
+  /** A hello, pre-vote request or candidacy from another node. */
+  | { type: 'PARTICIPANT'; node: Candidate; position?: LogPosition; epoch: number; at: number }
+  | { type: 'PREVOTE_REPLY'; from: string; term: number; granted: boolean; position: LogPosition; epoch: number; at: number }
+  | { type: 'VOTE_REPLY'; from: string; term: number; granted: boolean; epoch: number; at: number };
+
+/** `live`: the voters and every node heard lately: the new manager picks its backup among them. */
+export type ElectionOutput = { won: true; epoch: number; voters: string[]; live: string[]; position: LogPosition } | { won: false };
+
+export interface BallotRequestParams {
+  term: number;
+  position: LogPosition;
+}
+
+/** Participants count for two rounds after they were last heard. */
+const FRESH_ROUNDS = 2;
+
+function roundMs(c: Pick<ElectionContext, 'heartbeatMs'>): number {
+  return 2 * c.heartbeatMs;
+}
+
+function fresh(c: ElectionContext): Participant[] {
+  const since = c.now - FRESH_ROUNDS * roundMs(c);
+  return Object.values(c.participants).filter((p) => p.at >= since && p.id !== c.self.id);
+}
+
+/** Whose answers count: the newest membership in the log, else initialMembers, else the nodes heard. */
+export function countingSet(c: ElectionContext): string[] {
+  const members = Object.keys(c.members);
+  if (members.length) return members;
+  if (c.initialMembers?.length) return c.initialMembers;
+  return [c.self.id, ...fresh(c).map((p) => p.id)];
+}
+
+function mayStand(c: ElectionContext): boolean {
+  const counting = new Set(countingSet(c));
+  if (!c.self.qualified || !counting.has(c.self.id)) return false;
+  const rivals = fresh(c).filter((p) => counting.has(p.id));
+  return rankOf(c.self, rivals) === 0;
+}
+
+function majorityReachable(c: ElectionContext): boolean {
+  const counting = countingSet(c);
+  return isMajority([c.self.id, ...fresh(c).map((p) => p.id)], counting, c.quorum);
+}
+
+/** The granter whose log is the most advanced, when it is ahead of this node's. */
+function mostAdvancedGranter(c: ElectionContext): { node: string; position: LogPosition } | null {
+  let best: { node: string; position: LogPosition } | null = null;
+  for (const [node, position] of Object.entries(c.preGrants)) {
+    if (node === c.self.id) continue;
+    if (compareLogs(position, best?.position ?? c.position) > 0) best = { node, position };
+  }
+  return best;
+}
+
+const noteTime = (at: number) => ({ now: at });
+
+export const electionMachine = setup({
+  types: {
+    input: {} as ElectionInput,
+    context: {} as ElectionContext,
+    events: {} as ElectionEvent,
+    output: {} as ElectionOutput,
+  },
+  actors: {
+    /** Effect: fetch the records `node` holds up to `position`; resolves with this node's new position. */
+    fetchLog: fromPromise<LogPosition, { node: string; position: LogPosition }>(async () => {
+      throw new Error('fetchLog is supplied by the host');
+    }),
+    /** Effect: record the epoch durably (the candidate's promise to itself). */
+    raiseEpoch: fromPromise<void, { epoch: number }>(async () => {
+      throw new Error('raiseEpoch is supplied by the host');
+    }),
+  },
+  actions: {
+    /** Effect: a hello, so the others know this node takes part. */
+    sendHello: () => {},
+    /** Effect: `candidacy {prevote: true}` to everyone. */
+    requestPreVotes: (_, _params: BallotRequestParams) => {},
+    /** Effect: `candidacy {prevote: false}` to everyone. */
+    requestVotes: (_, _params: BallotRequestParams) => {},
+    noteParticipant: assign(({ context, event }) => {
+      if (event.type !== 'PARTICIPANT') return {};
+      const p: Participant = { ...event.node, at: event.at, ...(event.position ? { position: event.position } : {}) };
+      return { participants: { ...context.participants, [p.id]: p }, termFloor: Math.max(context.termFloor, event.epoch), ...noteTime(event.at) };
+    }),
+    lookAtField: assign(({ context }) => ({ unreachable: majorityReachable(context) ? 0 : context.unreachable + 1 })),
+    openPreBallot: assign(({ context }) => ({
+      term: Math.max(context.epoch, context.termFloor) + 1,
+      preGrants: { [context.self.id]: context.position },
+      votes: [],
+    })),
+    recordPreVote: assign(({ context, event }) => {
+      if (event.type !== 'PREVOTE_REPLY') return {};
+      const seen = { termFloor: Math.max(context.termFloor, event.epoch), ...noteTime(event.at) };
+      if (!event.granted || event.term !== context.term) return seen;
+      return { ...seen, preGrants: { ...context.preGrants, [event.from]: event.position } };
+    }),
+    openBallot: assign(({ context }) => ({ epoch: context.term, votes: [context.self.id] })),
+    recordVote: assign(({ context, event }) => {
+      if (event.type !== 'VOTE_REPLY') return {};
+      const seen = { termFloor: Math.max(context.termFloor, event.epoch), ...noteTime(event.at) };
+      if (!event.granted || event.term !== context.term || context.votes.includes(event.from)) return seen;
+      return { ...seen, votes: [...context.votes, event.from] };
+    }),
+  },
+  guards: {
+    mayStand: ({ context }) => mayStand(context),
+    /** No majority of the membership heard for a discovery period: the node goes isolated. */
+    noMajorityInSight: ({ context }) => context.unreachable * context.heartbeatMs >= context.discoveryMs,
+    preVotesWonBehind: ({ context }) =>
+      isMajority(Object.keys(context.preGrants), countingSet(context), context.quorum) && mostAdvancedGranter(context) !== null,
+    preVotesWon: ({ context }) => isMajority(Object.keys(context.preGrants), countingSet(context), context.quorum),
+    votesWon: ({ context }) => isMajority(context.votes, countingSet(context), context.quorum),
+  },
+  delays: {
+    gather: ({ context }) => context.heartbeatMs,
+    round: ({ context }) => roundMs(context),
+  },
+}).createMachine({
+  id: 'election',
+  context: ({ input }) => ({
+    ...input,
+    participants: { ...input.heard },
+    term: 0,
+    termFloor: input.epoch,
+    preGrants: {},
+    votes: [],
+    unreachable: 0,
+  }),
+  on: {
+    PARTICIPANT: { actions: 'noteParticipant' },
+  },
+  initial: 'waiting',
+  states: {
+    // say hello, listen for a heartbeat of others, then stand if this node is the best it knows
+    waiting: {
+      entry: ['sendHello', 'lookAtField'],
+      after: {
+        gather: [
+          { guard: 'noMajorityInSight', target: 'noQuorum' },
+          { guard: 'mayStand', target: 'prevoting' },
+          { target: 'waiting', reenter: true },
+        ],
+      },
+    },
+    prevoting: {
+      entry: ['openPreBallot', { type: 'requestPreVotes', params: ({ context }) => ({ term: context.term, position: context.position }) }],
+      on: { PREVOTE_REPLY: { actions: 'recordPreVote' } },
+      always: [
+        { guard: 'preVotesWonBehind', target: 'catchingUp' },
+        { guard: 'preVotesWon', target: 'raising' },
+      ],
+      after: { round: 'waiting' },
+    },
+    // the preferred node wins even when it was behind: it fetches what a voter holds first
+    catchingUp: {
+      invoke: {
+        src: 'fetchLog',
+        input: ({ context }) => mostAdvancedGranter(context)!,
+        onDone: { target: 'raising', actions: assign({ position: ({ event }) => event.output }) },
+        onError: 'waiting',
+      },
+    },
+    raising: {
+      invoke: {
+        src: 'raiseEpoch',
+        input: ({ context }) => ({ epoch: context.term }),
+        onDone: { target: 'voting', actions: 'openBallot' },
+        onError: 'waiting',
+      },
+    },
+    voting: {
+      entry: { type: 'requestVotes', params: ({ context }) => ({ term: context.term, position: context.position }) },
+      on: { VOTE_REPLY: { actions: 'recordVote' } },
+      always: { guard: 'votesWon', target: 'won' },
+      after: { round: 'waiting' },
+    },
+    won: { type: 'final' },
+    noQuorum: { type: 'final' },
+  },
+  output: ({ context }) =>
+    context.votes.length && isMajority(context.votes, countingSet(context), context.quorum)
+      ? { won: true, epoch: context.term, voters: context.votes, live: [...new Set([...context.votes, ...fresh(context).map((p) => p.id)])], position: context.position }
+      : { won: false },
+});
+
+export type ElectionMachine = typeof electionMachine;

@@ -1,0 +1,68 @@
+/**
+ * Membership changes (SPEC section 3, revised 2026-11-29; docs/protocol.md 4.5): one node
+ * per committed update, started only after an update of the manager's own epoch committed
+ * and while no earlier change is uncommitted.
+ */
+export interface MembershipDiff {
+  added: string[];
+  removed: string[];
+}
+
+export function membershipDiff(before: readonly string[], after: readonly string[]): MembershipDiff {
+  const b = new Set(before);
+  const a = new Set(after);
+  return { added: [...a].filter((id) => !b.has(id)), removed: [...b].filter((id) => !a.has(id)) };
+}
+
+/** At most one node added or removed. */
+export function isSingleChange(before: readonly string[], after: readonly string[]): boolean {
+  const d = membershipDiff(before, after);
+  return d.added.length + d.removed.length <= 1;
+}
+
+export interface ChangeGate {
+  /** A record of the manager's own epoch has committed. */
+  ownEpochCommitted: boolean;
+  /** Seq of the newest membership change in the manager's log (0: none). */
+  lastChangeSeq: number;
+  commitSeq: number;
+}
+
+/** Whether the manager may append a membership change now. */
+export function mayChangeMembership(g: ChangeGate): boolean {
+  return g.ownEpochCommitted && g.lastChangeSeq <= g.commitSeq;
+}
+
+export interface MemberFacts {
+  qualified: boolean;
+  priority: number;
+  incarnation: number;
+}
+
+export interface NodeFacts extends MemberFacts {
+  id: string;
+}
+
+/** The membership part of an op: who it would add and remove (a refresh of a member is neither). */
+export function membershipEffect(
+  op: unknown,
+  members: Readonly<Record<string, MemberFacts>>,
+): { added: NodeFacts[]; removed: string[]; refreshed: NodeFacts[] } {
+  const out = { added: [] as NodeFacts[], removed: [] as string[], refreshed: [] as NodeFacts[] };
+  if (!op || typeof op !== 'object' || !('membership' in op)) return out;
+  const m = (op as { membership: { add?: NodeFacts[]; remove?: { id: string }[] } }).membership;
+  for (const r of m.remove ?? []) if (members[r.id]) out.removed.push(r.id);
+  for (const a of m.add ?? []) (members[a.id] && !out.removed.includes(a.id) ? out.refreshed : out.added).push(a);
+  return out;
+}
+
+/** The membership after an op (facts per id). */
+export function applyMembershipEffect(
+  members: Readonly<Record<string, MemberFacts>>,
+  effect: ReturnType<typeof membershipEffect>,
+): Record<string, MemberFacts> {
+  const next: Record<string, MemberFacts> = { ...members };
+  for (const id of effect.removed) delete next[id];
+  for (const n of [...effect.added, ...effect.refreshed]) next[n.id] = { qualified: n.qualified, priority: n.priority, incarnation: n.incarnation };
+  return next;
+}
