@@ -12,6 +12,7 @@ import type { Replica } from './replica.js';
 export function committedFacts(replica: Replica, self: string): CommittedFacts {
   const db = replica.db;
   return {
+    seq: replica.committedSeq,
     manager: db.meta.manager,
     backup: db.meta.backup,
     epoch: db.meta.epoch,

@@ -75,7 +75,7 @@ export function createEdge({ host, metrics, view, route }: EdgeOptions): Edge {
       case 'raise':
         return host.persistEpoch(verdict.epoch).then(
           () => {
-            host.toNode({ type: 'EPOCH_RAISED', epoch: verdict.epoch });
+            host.toNode({ type: 'EPOCH_RAISED', epoch: verdict.epoch, from: env.from });
             route(env, body);
           },
           (e) => host.storeFailed('epoch', e),

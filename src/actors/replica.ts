@@ -33,6 +33,8 @@ export class Replica {
   index: LogIndex = EMPTY_LOG;
   /** Seq of the newest record that changed the set of members (0: none held). */
   lastChangeSeq = 0;
+  /** Seq of the newest committed record that changed the set of members (a snapshot's seq stands for what it covers). */
+  committedChangeSeq = 0;
   /** Called after every change of the log (append, cut, commit, snapshot install). */
   onChange: () => void = () => {};
 
@@ -96,6 +98,7 @@ export class Replica {
     this.snapshot = rec.snapshot;
     this.db = rec.snapshot ? rec.snapshot.db : emptyDb(this.cluster);
     this.committedSeq = rec.snapshot?.seq ?? 0;
+    this.committedChangeSeq = this.committedSeq;
     for (const id of rec.snapshot?.submissions ?? []) this.submissions.set(id, rec.snapshot!.seq);
     this.records = [];
     this.tentativeDb = this.db;
@@ -218,7 +221,9 @@ export class Replica {
     let db = this.db;
     this.dbAfter.clear();
     for (const r of done) {
-      db = applyRecordPatches(db, r.patches);
+      const next = applyRecordPatches(db, r.patches);
+      if (changesMembers(db, next)) this.committedChangeSeq = r.seq;
+      db = next;
       this.dbAfter.set(r.seq, db);
     }
     this.db = db;
@@ -247,6 +252,7 @@ export class Replica {
     this.db = snap.db;
     this.tentativeDb = snap.db;
     this.committedSeq = snap.seq;
+    this.committedChangeSeq = snap.seq;
     this.submissions.clear();
     for (const id of snap.submissions ?? []) this.submissions.set(id, snap.seq);
     this.rebuildIndex();

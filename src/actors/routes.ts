@@ -33,15 +33,15 @@ export function routeMessage(host: NodeHost, hooks: RouteHooks, env: Envelope, b
     }
     case 'announce': {
       const b = body as Body<'announce'>;
-      host.toNode({ type: 'MANAGER_HEARD', manager: from, epoch: env.epoch, quorate: true });
-      if (!b.member) host.toNode({ type: 'NOT_MEMBER', from } as never);
+      host.toNode({ type: 'MANAGER_HEARD', manager: from, epoch: env.epoch, quorate: true, membershipSeq: b.membershipSeq });
+      if (!b.member) host.toNode({ type: 'NOT_MEMBER', from });
       return;
     }
     case 'heartbeat': {
       const b = body as Body<'heartbeat'>;
       host.sendTo(from, 'heartbeat-ack', { commitSeq: host.replica.committedSeq });
       if (b.role !== 'manager') return;
-      host.toNode({ type: 'MANAGER_HEARD', manager: from, epoch: env.epoch, quorate: true });
+      host.toNode({ type: 'MANAGER_HEARD', manager: from, epoch: env.epoch, quorate: true, membershipSeq: b.membershipSeq });
       host.toActor('follower', { type: 'COMMIT_NOTICE', from, epoch: env.epoch, commitSeq: b.commitSeq });
       return;
     }
@@ -78,7 +78,7 @@ export function routeMessage(host: NodeHost, hooks: RouteHooks, env: Envelope, b
     }
     case 'handover': {
       const b = body as Body<'handover'>;
-      host.toNode({ type: 'HANDOVER_NOTICE', from, to: b.to, epoch: b.epoch });
+      host.toNode({ type: 'HANDOVER_NOTICE', from, to: b.to, epoch: b.epoch, leaving: b.leaving });
       return;
     }
     case 'join-request':
@@ -102,6 +102,10 @@ export function routeMessage(host: NodeHost, hooks: RouteHooks, env: Envelope, b
       });
       return;
     }
+    case 'heartbeat-ack':
+      // a node that answers as a member but is none hears so from the manager
+      host.toActor('coordinator', { type: 'PING', from });
+      return;
     case 'update-ack': {
       const b = body as Body<'update-ack'>;
       host.toActor('coordinator', { type: 'ACK', from, ok: b.ok, match: b.match, hint: b.hint });

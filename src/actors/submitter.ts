@@ -46,7 +46,20 @@ export class Submitter {
       const p: PendingSubmission = { id, op, resolve, reject, deadline: h.clock.now() + h.updateTimeoutMs, lastSentAt: -Infinity };
       this.pending.set(id, p);
       this.send(p, true);
+      this.arm();
     });
+  }
+
+  private timer: unknown = null;
+
+  /** Retransmits and timeouts run on the node's clock while anything is pending. */
+  private arm(): void {
+    if (this.timer !== null || !this.pending.size) return;
+    this.timer = this.host.clock.setTimeout(() => {
+      this.timer = null;
+      this.onTick(this.host.clock.now());
+      this.arm();
+    }, this.host.retransmitMs);
   }
 
   private send(p: PendingSubmission, force: boolean): void {
@@ -101,5 +114,7 @@ export class Submitter {
   rejectAll(err: GlupError): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    if (this.timer !== null) this.host.clock.clearTimeout(this.timer);
+    this.timer = null;
   }
 }

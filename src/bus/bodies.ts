@@ -48,7 +48,7 @@ const records = z.array(recordSchema).refine((rs) => rs.every((r, i) => i === 0 
 
 export const bodySchemas = {
   hello: z.object({ node: nodeFactsSchema, position: positionSchema }),
-  announce: z.object({ manager: nodeId, backup: nodeId.nullable(), commitSeq: count, member: z.boolean() }),
+  announce: z.object({ manager: nodeId, backup: nodeId.nullable(), commitSeq: count, membershipSeq: count, member: z.boolean() }),
   heartbeat: z.object({ role: z.enum(['manager', 'backup']), commitSeq: count, lastSeq: count, membershipSeq: count }),
   'heartbeat-ack': z.object({ commitSeq: count }),
   candidacy: z.object({ prevote: z.boolean(), term: count, node: nodeFactsSchema, position: positionSchema }),
@@ -69,7 +69,7 @@ export const bodySchemas = {
   'fetch-reply': z.object({ records, commitSeq: count, snapshot: snapshotSchema.optional() }),
   'confirm-request': z.object({ phase: z.enum(['ask', 'promise']), term: count, position: positionSchema }),
   'confirm-reply': z.object({ phase: z.enum(['ask', 'promise']), term: count, lost: z.boolean().optional(), granted: z.boolean().optional(), position: positionSchema.optional() }),
-  handover: z.object({ to: nodeId, epoch: count }),
+  handover: z.object({ to: nodeId, epoch: count, leaving: z.boolean() }),
   leave: z.object({}),
   'group-message': z.object({ group: nodeId, msg: z.unknown(), to: z.string().max(130).optional(), sender: z.string().max(130) }),
 } satisfies Partial<Record<MessageType, z.ZodType>>;

@@ -247,8 +247,13 @@ function applyMembership(scope: Scope, m: Membership): void {
       existing.status = 'up';
       continue;
     }
-    // A new incarnation is a restarted process: its old processes and ephemeral keys died with it.
+    // A new incarnation is a restarted process: its old processes and ephemeral keys died with
+    // it; its place in the membership (backup, say) is the node's and stays.
+    const wasManager = meta.manager === info.id;
+    const wasBackup = meta.backup === info.id;
     if (existing) removeNode(scope, info.id);
+    if (wasManager) meta.manager = info.id;
+    if (wasBackup) meta.backup = info.id;
     draft.nodes[info.id] = {
       id: info.id,
       qualified: info.qualified,

@@ -68,6 +68,8 @@ export type CoordinatorEvent =
   /** `lastMatches`: this manager's log holds the joiner's last record (same seq, epoch and id). */
   | { type: 'JOIN_REQUEST'; from: string; node: NodeFacts; position: LogPosition; lastMatches: boolean }
   | { type: 'MEMBERS_FAILED'; ids: string[] }
+  /** A heartbeat answer. */
+  | { type: 'PING'; from: string }
   | { type: 'DRAIN' };
 
 export interface ShipParams {
@@ -260,7 +262,7 @@ export const coordinatorMachine = setup({
     mayBatch: ({ context }) => batchOf(context).length > 0,
     commitAdvances: ({ context }) => pointOf(context) > context.log.commitSeq,
     nackFromMember: ({ context, event }) => event.type === 'ACK' && !event.ok && others(context).includes(event.from),
-    notAMember: ({ context, event }) => event.type === 'ACK' && !others(context).includes(event.from),
+    notAMember: ({ context, event }) => (event.type === 'ACK' || event.type === 'PING') && !others(context).includes(event.from),
     learnersReady: ({ context }) => Object.values(context.learners).some((n) => (context.match[n.id] ?? 0) >= context.log.commitSeq && !queued(context, addition(context, n).id)),
     needsBackup: ({ context }) =>
       context.ownFirstSeq > 0 && !context.sequencing &&
@@ -307,6 +309,7 @@ export const coordinatorMachine = setup({
       actions: ['noteJoiner', { type: 'ship', params: ({ context, event }) => ({ from: (context.match[(event as { from: string }).from] ?? 0) + 1, to: context.log.lastSeq, targets: [(event as { from: string }).from], all: false }) }],
     },
     MEMBERS_FAILED: { actions: 'declareFailed' },
+    PING: { guard: 'notAMember', actions: { type: 'tellNotMember', params: ({ event }) => ({ to: event.from }) } },
   },
   // after every event, in this order: commit what the rule allows, bring learners in, name a
   // backup when there is none, and number the next batch when the pipeline has room

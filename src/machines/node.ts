@@ -24,7 +24,7 @@ import { positionOf, type LogIndex, type LogPosition } from './rules/log.js';
 import { isMajority, type QuorumMode } from './rules/majority.js';
 import type { MemberFacts, NodeFacts } from './rules/membership.js';
 import type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
-import { coordinatorInput, electionInput, formationOf, livenessInput } from './nodeInputs.js';
+import { coordinatorInput, electionInput, formationOf, livenessInput, livenessMembersOf } from './nodeInputs.js';
 
 export type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
 
@@ -37,6 +37,8 @@ const followedIs = (c: NodeContext, id: string) => c.followed?.manager === id;
 /** The committed database names this node a member under the manager it follows. */
 const memberUnderFollowed = (c: NodeContext) =>
   !!c.followed &&
+  // the membership it knows is the manager's: it committed the manager's last change of it
+  c.committed.seq >= c.followed.membershipSeq &&
   c.committed.members.includes(c.self.id) &&
   // this incarnation: a restarted node is a member again once its refresh committed
   c.committed.incarnation === c.self.incarnation &&
@@ -85,7 +87,7 @@ export const nodeMachine = setup({
     /** Effect: refuse a takeover or handover promise. */
     refusePromise: (_, _params: { to: string; term: number }) => {},
     /** Effect: the leaving manager's notice: record the epoch durably (its own promise), tell every member. */
-    sendHandover: (_, _params: { to: string; epoch: number }) => {},
+    sendHandover: (_, _params: { to: string; epoch: number; leaving: boolean }) => {},
     /** Effect: submit this node's own removal (a graceful leave). */
     submitLeave: () => {},
     /** Effect: a manager answers a hello with `announce`. */
@@ -115,20 +117,21 @@ export const nodeMachine = setup({
     }),
     lostManager: assign({ managerLost: true, managerMissed: Infinity }),
     haveManager: assign({ managerLost: false, managerMissed: 0 }),
-    follow: assign(({ event }) => (event.type === 'MANAGER_HEARD' ? { followed: { manager: event.manager, epoch: event.epoch } } : {})),
+    follow: assign(({ event }) => (event.type === 'MANAGER_HEARD' ? { followed: { manager: event.manager, epoch: event.epoch, membershipSeq: event.membershipSeq } } : {})),
+    noteMembershipSeq: assign(({ context, event }) =>
+      event.type === 'MANAGER_HEARD' && context.followed && event.manager === context.followed.manager && event.membershipSeq > context.followed.membershipSeq
+        ? { followed: { ...context.followed, membershipSeq: event.membershipSeq } }
+        : {},
+    ),
     unfollow: assign({ followed: null, handover: null }),
     forwardFollow: sendTo('follower', ({ context }) => ({ type: 'FOLLOW', manager: context.followed!.manager, epoch: context.followed!.epoch })),
-    tellLiveness: sendTo('liveness', ({ context }) => ({
-      type: 'MEMBERS',
-      members: context.committed.members,
-      manager: context.followed?.manager ?? context.committed.manager,
-      backup: context.committed.backup,
-    })),
+    /** Effect: the membership or the roles changed: the liveness actor (when one runs) watches the new ones. */
+    tellLiveness: (_, _params: { members: string[]; manager: string | null; backup: string | null }) => {},
     grantPromise: assign(({ event }) => {
       const e = event as { from: string; term: number; to?: string; epoch?: number };
       return event.type === 'HANDOVER_NOTICE' ? { epoch: e.epoch!, promisedTo: e.to! } : { epoch: e.term, promisedTo: e.from };
     }),
-    noteHandover: assign(({ event }) => (event.type === 'HANDOVER_NOTICE' ? { handover: { to: event.to, epoch: event.epoch, from: event.from } } : {})),
+    noteHandover: assign(({ event }) => (event.type === 'HANDOVER_NOTICE' ? { handover: { to: event.to, epoch: event.epoch, from: event.from, leaving: event.leaving } } : {})),
     bufferGrant: assign(({ context, event }) =>
       event.type === 'PROMISE_REPLY' && event.granted ? { earlyGrants: [...context.earlyGrants.filter((g) => g.from !== event.from), { from: event.from, term: event.term }] } : {},
     ),
@@ -141,7 +144,7 @@ export const nodeMachine = setup({
     leaveAsManager: assign(({ context }) => ({ leaving: true, successor: successorOf(context) })),
     switchTo: assign(({ event }) => (event.type === 'SWITCHOVER' ? { switchoverTo: event.to } : {})),
     followSuccessor: assign(({ context }) => ({
-      followed: { manager: context.successor!, epoch: context.epoch + 1 },
+      followed: { manager: context.successor!, epoch: context.epoch + 1, membershipSeq: 0 },
       epoch: context.epoch + 1,
       promisedTo: context.successor,
       leadership: null,
@@ -149,8 +152,13 @@ export const nodeMachine = setup({
     })),
   },
   guards: {
-    /** A higher epoch reached a manager or backup: it steps down (docs/protocol.md 3). */
-    isRivalEpoch: ({ context, event }) => event.type === 'EPOCH_RAISED' && event.epoch > (context.leadership?.epoch ?? context.followed?.epoch ?? 0),
+    /**
+     * A higher epoch reached a manager or backup: it steps down (docs/protocol.md 3) — unless
+     * the manager it follows sent it: a manager raises its own epoch only to hand over, and
+     * its notice follows.
+     */
+    isRivalEpoch: ({ context, event }) =>
+      event.type === 'EPOCH_RAISED' && event.epoch > (context.leadership?.epoch ?? context.followed?.epoch ?? 0) && !(context.followed && event.from === context.followed.manager),
     managerToJoin: ({ context, event }) => event.type === 'MANAGER_HEARD' && (event.quorate || context.settings.quorum === 'none'),
     newerManager: ({ context, event }) =>
       event.type === 'MANAGER_HEARD' && !!context.followed && event.manager !== context.followed.manager && event.epoch > context.followed.epoch && event.epoch >= context.epoch,
@@ -161,6 +169,8 @@ export const nodeMachine = setup({
       return !!mine && event.manager !== mine.id && outranks({ id: event.manager, epoch: event.epoch }, mine, compareIds);
     },
     memberUnderFollowed: ({ context }) => memberUnderFollowed(context),
+    newestChanged: ({ context, event }) => event.type === 'LOG' && event.newest !== context.newest,
+    fromFollowed: ({ context, event }) => event.type === 'NOT_MEMBER' && followedIs(context, event.from),
     backupUnderFollowed: ({ context }) => memberUnderFollowed(context) && context.committed.backup === context.self.id,
     clientUnderFollowed: ({ context }) => memberUnderFollowed(context) && context.committed.backup !== context.self.id,
     removed: ({ context }) => removedByFollowed(context),
@@ -212,7 +222,7 @@ export const nodeMachine = setup({
     log: input.log,
     newest: input.newest,
     lastChangeSeq: input.lastChangeSeq,
-    committed: { manager: null, backup: null, epoch: 0, members: [], incarnation: null },
+    committed: { seq: 0, manager: null, backup: null, epoch: 0, members: [], incarnation: null },
     followed: null,
     leadership: null,
     managerMissed: Infinity,
@@ -234,8 +244,13 @@ export const nodeMachine = setup({
         STOP: '#node.stopped',
         EPOCH_RAISED: { actions: 'noteEpoch' },
         EPOCH_SET: { actions: 'noteEpoch' },
-        LOG: { actions: 'noteLog' },
-        COMMITTED: { actions: 'noteCommitted' },
+        LOG: [
+          // the membership in the log changed: a manager or backup counts its quorum against the newest one
+          { guard: 'newestChanged', actions: ['noteLog', { type: 'tellLiveness', params: ({ context }) => livenessMembers(context) }] },
+          { actions: 'noteLog' },
+        ],
+        // every child state decides on the new facts in its `always` transitions
+        COMMITTED: { actions: ['noteCommitted', { type: 'tellLiveness', params: ({ context }) => livenessMembers(context) }] },
         LIVENESS: { actions: 'noteLiveness' },
         HELLO: { actions: 'noteParticipant' },
         PREVOTE_REQUEST: [
@@ -297,7 +312,8 @@ export const nodeMachine = setup({
           on: {
             MANAGER_HEARD: [
               { guard: 'outranksUnderNone', target: '#node.active.discovering' },
-              { guard: 'newerManager', actions: ['follow', 'forwardFollow', 'tellLiveness'] },
+              { guard: 'newerManager', actions: ['follow', 'forwardFollow', { type: 'tellLiveness', params: ({ context }) => livenessMembers(context) }] },
+              { actions: 'noteMembershipSeq' },
             ],
             HANDOVER_NOTICE: [
               { guard: 'handoverToSelf', actions: 'noteHandover', target: '.receivingHandover' },
@@ -328,10 +344,11 @@ export const nodeMachine = setup({
               invoke: { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'client') },
               on: {
                 LEADERS_LOST: '#node.active.electing',
-                COMMITTED: [{ guard: 'removed', target: 'joining', actions: 'noteCommitted' }, { actions: ['noteCommitted', 'tellLiveness'] }],
                 LEAVE: 'leaving',
+                // removed while alive: the manager says so when this node acts as a member
+                NOT_MEMBER: { guard: 'fromFollowed', target: 'joining' },
               },
-              always: { guard: 'backupUnderFollowed', target: 'backup' },
+              always: [{ guard: 'removed', target: 'joining' }, { guard: 'backupUnderFollowed', target: 'backup' }],
             },
             backup: {
               tags: ['member', 'backup'],
@@ -341,10 +358,10 @@ export const nodeMachine = setup({
                 EPOCH_RAISED: { guard: 'isRivalEpoch', target: '#node.active.discovering', actions: 'noteEpoch' },
                 QUORUM_LOST: '#node.active.isolated',
                 LEADERS_LOST: '#node.active.electing',
-                COMMITTED: [{ guard: 'removed', target: 'joining', actions: 'noteCommitted' }, { actions: ['noteCommitted', 'tellLiveness'] }],
                 LEAVE: 'leaving',
+                NOT_MEMBER: { guard: 'fromFollowed', target: 'joining' },
               },
-              always: { guard: 'clientUnderFollowed', target: 'client' },
+              always: [{ guard: 'removed', target: 'joining' }, { guard: 'clientUnderFollowed', target: 'client' }],
               initial: 'watching',
               states: {
                 watching: { on: { MANAGER_SUSPECTED: 'takingOver' } },
@@ -371,9 +388,11 @@ export const nodeMachine = setup({
               },
               on: { PROMISE_REPLY: { actions: 'forwardToTakeover' } },
             },
+            // still a member until its removal commits
             leaving: {
+              tags: ['member', 'client'],
               entry: 'submitLeave',
-              on: { COMMITTED: { guard: 'removed', target: '#node.stopped', actions: 'noteCommitted' } },
+              always: { guard: 'removed', target: '#node.stopped' },
               after: { leaveTimeout: '#node.stopped' },
             },
           },
@@ -391,7 +410,6 @@ export const nodeMachine = setup({
             QUORUM_LOST: 'isolated',
             MEMBERS_FAILED: { actions: 'forwardToCoordinator' },
             HELLO: { actions: ['noteParticipant', { type: 'announce', params: ({ event }) => ({ to: (event as { node: { id: string } }).node.id }) }] },
-            COMMITTED: { actions: ['noteCommitted', 'tellLiveness'] },
           },
           initial: 'serving',
           states: {
@@ -407,7 +425,7 @@ export const nodeMachine = setup({
               on: { DRAINED: 'handingOver' },
             },
             handingOver: {
-              entry: { type: 'sendHandover', params: ({ context }) => ({ to: context.successor!, epoch: context.epoch + 1 }) },
+              entry: { type: 'sendHandover', params: ({ context }) => ({ to: context.successor!, epoch: context.epoch + 1, leaving: context.leaving }) },
               always: [
                 { guard: 'isLeaving', target: '#node.active.following.leaving', actions: 'followSuccessor' },
                 { target: '#node.active.following.client', actions: 'followSuccessor' },
@@ -420,6 +438,14 @@ export const nodeMachine = setup({
     stopped: { type: 'final', entry: 'stopRuntime' },
   },
 });
+
+function livenessMembers(c: NodeContext) {
+  return {
+    members: livenessMembersOf(c),
+    manager: c.leadership ? c.self.id : (c.followed?.manager ?? c.committed.manager),
+    backup: c.committed.backup,
+  };
+}
 
 function ballotAnswer(e: NodeEvent, granted: boolean) {
   const r = e as Extract<NodeEvent, { type: 'PREVOTE_REQUEST' | 'VOTE_REQUEST' }>;
@@ -444,7 +470,8 @@ function takeoverInputOf(c: NodeContext, kind: 'takeover' | 'handover') {
     kind,
     term,
     members: Object.keys(c.newest),
-    manager: kind === 'takeover' ? c.followed?.manager ?? c.committed.manager : null,
+    // the manager being replaced is not asked, nor named backup (a switched-over one may be)
+    manager: kind === 'takeover' ? (c.followed?.manager ?? c.committed.manager) : c.handover!.leaving ? c.handover!.from : null,
     position: position(c),
     grants,
     heartbeatMs: c.settings.heartbeatMs,

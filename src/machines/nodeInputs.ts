@@ -6,12 +6,19 @@ import { positionOf } from './rules/log.js';
 import type { NodeFacts } from './rules/membership.js';
 import type { NodeContext } from './nodeTypes.js';
 
+/** Whom the liveness actor watches: the newest membership in the log (a new cluster: the one it forms). */
+export function livenessMembersOf(c: NodeContext): string[] {
+  const newest = Object.keys(c.newest);
+  if (newest.length) return newest;
+  if (c.committed.members.length) return c.committed.members;
+  return (formationOf(c) ?? [c.self]).map((n) => n.id);
+}
+
 export function livenessInput(c: NodeContext, role: LivenessRole): LivenessInput {
-  const members = c.committed.members.length ? c.committed.members : Object.keys(c.newest);
   return {
     self: c.self.id,
     role,
-    members,
+    members: livenessMembersOf(c),
     manager: role === 'manager' ? c.self.id : (c.followed?.manager ?? c.committed.manager),
     backup: c.committed.backup,
     heartbeatMs: c.settings.heartbeatMs,

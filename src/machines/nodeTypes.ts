@@ -20,6 +20,8 @@ export interface NodeSettings {
 
 /** What the committed database says, as far as the node actor decides on it. */
 export interface CommittedFacts {
+  /** The committed seq these facts are of. */
+  seq: number;
   manager: string | null;
   backup: string | null;
   epoch: number;
@@ -40,7 +42,8 @@ export interface NodeContext {
   lastChangeSeq: number;
   committed: CommittedFacts;
   /** The manager this node follows (joining, client, backup), with its epoch. */
-  followed: { manager: string; epoch: number } | null;
+  /** `membershipSeq`: the manager's last committed membership change: this node's view is current once it committed that far. */
+  followed: { manager: string; epoch: number; membershipSeq: number } | null;
   /** The ballot that made this node manager. */
   leadership: { epoch: number; voters: string[]; live: string[] } | null;
   /** Heartbeat intervals since the manager was heard, and whether that means it is lost. */
@@ -48,7 +51,7 @@ export interface NodeContext {
   managerLost: boolean;
   bestStanding: { candidate: Candidate; at: number } | null;
   /** A handover notice from the manager this node follows. */
-  handover: { to: string; epoch: number; from: string } | null;
+  handover: { to: string; epoch: number; from: string; leaving: boolean } | null;
   /** Promises that reached this node before its handover ballot began. */
   earlyGrants: { from: string; term: number }[];
   /** Nodes heard (hello) while looking for a manager. */
@@ -66,20 +69,20 @@ export type NodeEvent =
   | { type: 'LEAVE' }
   | { type: 'SWITCHOVER'; to: string }
   /** The edge recorded a higher epoch from an allowed sender. */
-  | { type: 'EPOCH_RAISED'; epoch: number }
+  | { type: 'EPOCH_RAISED'; epoch: number; from: string }
   /** This node's own ballot or promise recorded an epoch. */
   | { type: 'EPOCH_SET'; epoch: number; promisedTo: string }
   | { type: 'LOG'; log: LogIndex; newest: Record<string, MemberFacts>; lastChangeSeq: number }
   | { type: 'COMMITTED'; facts: CommittedFacts }
   | { type: 'HELLO'; node: NodeFacts; position: LogPosition; epoch: number; at: number }
-  | { type: 'MANAGER_HEARD'; manager: string; epoch: number; quorate: boolean }
+  | { type: 'MANAGER_HEARD'; manager: string; epoch: number; quorate: boolean; membershipSeq: number }
   | { type: 'PREVOTE_REQUEST'; from: string; term: number; candidate: Candidate; position: LogPosition; epoch: number; at: number }
   | { type: 'VOTE_REQUEST'; from: string; term: number; candidate: Candidate; position: LogPosition; epoch: number; at: number }
   | { type: 'CONFIRM_ASK'; from: string; term: number; position: LogPosition }
   | { type: 'PROMISE_REQUEST'; from: string; term: number; position: LogPosition }
   | { type: 'ASK_REPLY'; from: string; term: number; lost: boolean; position: LogPosition }
   | { type: 'PROMISE_REPLY'; from: string; term: number; granted: boolean }
-  | { type: 'HANDOVER_NOTICE'; from: string; to: string; epoch: number }
+  | { type: 'HANDOVER_NOTICE'; from: string; to: string; epoch: number; leaving: boolean }
   | { type: 'LOG_CONFLICT'; from: string }
   /** A manager says this node is not a member (removed while alive): it rejoins. */
   | { type: 'NOT_MEMBER'; from: string }

@@ -82,7 +82,7 @@ export function provideCoordinator(host: NodeHost) {
       answerCommitted: (_, p) => answerSubmission(host, p.origin, { id: p.id, seq: p.seq, epoch: r.recordAt(p.seq)?.epoch ?? r.db.meta.epoch }),
       tellNotMember: (_, p) => {
         const db = r.tentativeDb;
-        host.sendTo(p.to, 'announce', { manager: host.id, backup: db.meta.backup, commitSeq: r.committedSeq, member: false });
+        host.sendTo(p.to, 'announce', { manager: host.id, backup: db.meta.backup, commitSeq: r.committedSeq, membershipSeq: r.committedChangeSeq, member: false });
       },
     },
   });

@@ -7,7 +7,7 @@ export function provideLiveness(host: NodeHost) {
     actions: {
       sendHeartbeat: (_, p: HeartbeatParams) => {
         const r = host.replica;
-        const body = { role: p.role, commitSeq: r.committedSeq, lastSeq: r.lastSeq, membershipSeq: r.lastChangeSeq };
+        const body = { role: p.role, commitSeq: r.committedSeq, lastSeq: r.lastSeq, membershipSeq: r.committedChangeSeq };
         if (p.role === 'manager') host.announcedAt(host.nodeEpoch());
         if (host.settings.heartbeat === 'multicast') host.publish('heartbeat', 'heartbeat', body);
         else for (const m of p.members) if (m !== host.id) host.sendTo(m, 'heartbeat', body);

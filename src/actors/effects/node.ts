@@ -1,16 +1,28 @@
 /** Effects of the node actor (src/machines/node.ts): hello, answers to ballots, promises, handover, leave. */
-import { nodeMachine } from '../../machines/node.js';
 import type { NodeHost } from '../host.js';
 
-export function nodeActions(host: NodeHost, stop: () => void) {
+type Params<T> = (_: unknown, params: T) => void;
+
+export interface NodeActions {
+  sendHello: () => void;
+  answerBallot: Params<{ to: string; term: number; prevote: boolean; granted: boolean }>;
+  answerAsk: Params<{ to: string; term: number; lost: boolean }>;
+  promise: Params<{ to: string; epoch: number; kind: 'vote' | 'confirm' }>;
+  refusePromise: Params<{ to: string; term: number }>;
+  sendHandover: Params<{ to: string; epoch: number; leaving: boolean }>;
+  submitLeave: () => void;
+  announce: Params<{ to: string }>;
+  stopRuntime: () => void;
+  tellLiveness: Params<{ members: string[]; manager: string | null; backup: string | null }>;
+}
+
+export function nodeActions(host: NodeHost, stop: () => void): NodeActions {
   return {
     sendHello: () => host.publish('discovery', 'hello', { node: host.facts(), position: host.position() }),
-    answerBallot: (_: unknown, p: { to: string; term: number; prevote: boolean; granted: boolean }) =>
-      host.sendTo(p.to, 'vote', { prevote: p.prevote, term: p.term, granted: p.granted, position: host.position() }),
-    answerAsk: (_: unknown, p: { to: string; term: number; lost: boolean }) =>
-      host.sendTo(p.to, 'confirm-reply', { phase: 'ask', term: p.term, lost: p.lost, position: host.position() }),
+    answerBallot: (_, p) => host.sendTo(p.to, 'vote', { prevote: p.prevote, term: p.term, granted: p.granted, position: host.position() }),
+    answerAsk: (_, p) => host.sendTo(p.to, 'confirm-reply', { phase: 'ask', term: p.term, lost: p.lost, position: host.position() }),
     // the promise is durable before anyone counts it: a restart cannot promise an epoch twice
-    promise: (_: unknown, p: { to: string; epoch: number; kind: 'vote' | 'confirm' }) => {
+    promise: (_, p) => {
       void host.persistEpoch(p.epoch).then(
         () => {
           if (p.kind === 'vote') host.sendTo(p.to, 'vote', { prevote: false, term: p.epoch, granted: true, position: host.position() });
@@ -19,15 +31,12 @@ export function nodeActions(host: NodeHost, stop: () => void) {
         (e) => host.storeFailed('epoch', e),
       );
     },
-    refusePromise: (_: unknown, p: { to: string; term: number }) =>
-      host.sendTo(p.to, 'confirm-reply', { phase: 'promise', term: p.term, granted: false, position: host.position() }),
-    sendHandover: (_: unknown, p: { to: string; epoch: number }) => {
-      // the notice goes out in the old epoch (members follow this manager in it); the new one is in its body
-      const oldEpoch = p.epoch - 1;
+    refusePromise: (_, p) => host.sendTo(p.to, 'confirm-reply', { phase: 'promise', term: p.term, granted: false, position: host.position() }),
+    sendHandover: (_, p) => {
       const members = Object.keys(host.replica.newestMembers()).filter((m) => m !== host.id);
       void host.persistEpoch(p.epoch).then(
         () => {
-          for (const m of members) host.sendTo(m, 'handover', { to: p.to, epoch: p.epoch }, { epoch: oldEpoch });
+          for (const m of members) host.sendTo(m, 'handover', { to: p.to, epoch: p.epoch, leaving: p.leaving });
         },
         (e) => host.storeFailed('epoch', e),
       );
@@ -35,10 +44,11 @@ export function nodeActions(host: NodeHost, stop: () => void) {
     submitLeave: () => {
       host.submitter.submit({ membership: { remove: [{ id: host.id, reason: 'leave' }] } }).catch((e) => host.logger.info('leave not committed', { error: String(e) }));
     },
-    announce: (_: unknown, p: { to: string }) => {
+    announce: (_, p) => {
       const db = host.replica.tentativeDb;
-      host.sendTo(p.to, 'announce', { manager: host.id, backup: db.meta.backup, commitSeq: host.replica.committedSeq, member: !!db.nodes[p.to] });
+      host.sendTo(p.to, 'announce', { manager: host.id, backup: db.meta.backup, commitSeq: host.replica.committedSeq, membershipSeq: host.replica.committedChangeSeq, member: !!db.nodes[p.to] });
     },
     stopRuntime: () => stop(),
-  } satisfies Parameters<typeof nodeMachine.provide>[0]['actions'];
+    tellLiveness: (_, p) => host.toActor('liveness', { type: 'MEMBERS', ...p }),
+  };
 }
