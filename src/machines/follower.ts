@@ -17,7 +17,16 @@ export interface FollowerInput {
   log: LogIndex;
 }
 
+type UpdateEvent = Extract<FollowerEvent, { type: 'UPDATE' }>;
+
+/** Updates that arrived ahead of a gap, kept until the gap is filled (bounded). */
+const MAX_BUFFERED = 32;
+
 export interface FollowerContext extends FollowerInput {
+  /** Updates that came before the records they follow, by the seq they follow. */
+  buffered: Record<number, UpdateEvent>;
+  /** The log's end when this node last asked for a gap to be filled: it asks once per gap. */
+  askedAt: number;
   /** This log matches the current manager's up to here (the committed prefix matches everyone's). */
   match: number;
   /** Written to the store up to here. */
@@ -83,7 +92,7 @@ export const followerMachine = setup({
     follow: assign(({ context, event }) => {
       if (event.type !== 'FOLLOW' && event.type !== 'UPDATE' && event.type !== 'SNAPSHOT') return {};
       const manager = event.type === 'FOLLOW' ? event.manager : event.from;
-      return { manager, epoch: event.epoch, match: context.log.commitSeq, leaderCommit: context.log.commitSeq };
+      return { manager, epoch: event.epoch, match: context.log.commitSeq, leaderCommit: context.log.commitSeq, buffered: {} };
     }),
     planAppend: assign(({ context, event }) => {
       const plan = planOf(context, event);
@@ -92,6 +101,18 @@ export const followerMachine = setup({
       log = appended(log, event.metas.slice(plan.held));
       const durable = plan.truncateAfter === null ? context.durable : Math.min(context.durable, plan.truncateAfter);
       return { log, durable, match: Math.max(context.match, plan.match), leaderCommit: Math.max(context.leaderCommit, event.commitSeq) };
+    }),
+    buffer: assign(({ context, event }) => {
+      if (event.type !== 'UPDATE') return {};
+      const buffered = { ...context.buffered, [event.prev.seq]: event };
+      const keys = Object.keys(buffered).map(Number).sort((a, b) => a - b);
+      while (keys.length > MAX_BUFFERED) delete buffered[keys.pop()!];
+      return { buffered };
+    }),
+    unbufferNext: assign(({ context }) => {
+      const buffered = { ...context.buffered };
+      delete buffered[context.log.lastSeq];
+      return { buffered };
     }),
     noteWritten: assign(({ context, event }) => (event.type === 'WRITTEN' ? { durable: Math.max(context.durable, Math.min(event.upTo, context.log.lastSeq)) } : {})),
     noteCommit: assign(({ context, event }) =>
@@ -116,17 +137,25 @@ export const followerMachine = setup({
       return plan?.kind === 'append' && event.type === 'UPDATE' && plan.truncateAfter === null && plan.held === event.metas.length && context.durable >= plan.match;
     },
     mismatch: ({ context, event }) => planOf(context, event)?.kind === 'mismatch',
+    /** The records follow ones this node has not received yet (a reordered or lost message). */
+    gap: ({ context, event }) => event.type === 'UPDATE' && event.prev.seq > context.log.lastSeq,
+    newGap: ({ context, event }) => event.type === 'UPDATE' && event.prev.seq > context.log.lastSeq && context.askedAt !== context.log.lastSeq,
+    bufferedContinues: ({ context }) => context.buffered[context.log.lastSeq] !== undefined,
     newerSnapshot: ({ context, event }) => event.type === 'SNAPSHOT' && event.seq > context.log.commitSeq,
     mayCommit: ({ context }) => commitLimit(context) > context.log.commitSeq,
   },
 }).createMachine({
   id: 'follower',
-  context: ({ input }) => ({ ...input, match: input.log.commitSeq, durable: input.log.lastSeq, leaderCommit: input.log.commitSeq }),
+  context: ({ input }) => ({ ...input, match: input.log.commitSeq, durable: input.log.lastSeq, leaderCommit: input.log.commitSeq, buffered: {}, askedAt: -1 }),
   initial: 'following',
   states: {
     following: {
-      // after every event: commit what the manager announced and this node compared and wrote
-      always: { guard: 'mayCommit', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq }) }] },
+      // after every event: commit what the manager announced and this node compared and wrote,
+      // and take up a buffered update that now continues the log
+      always: [
+        { guard: 'mayCommit', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq }) }] },
+        { guard: 'bufferedContinues', actions: [raise(({ context }) => context.buffered[context.log.lastSeq]!), 'unbufferNext'] },
+      ],
       on: {
         // already following it (its records came first): what was compared stays compared
         FOLLOW: { guard: 'newManager', actions: 'follow' },
@@ -144,6 +173,12 @@ export const followerMachine = setup({
               'planAppend',
             ],
           },
+          // a gap: keep these for when it fills, and ask for what is missing
+          {
+            guard: 'newGap',
+            actions: ['buffer', { type: 'sendAck', params: ({ context, event }) => ({ to: context.manager, ok: false, match: 0, hint: mismatchHint(context, event) }) }, assign({ askedAt: ({ context }) => context.log.lastSeq })],
+          },
+          { guard: 'gap', actions: 'buffer' },
           {
             guard: 'mismatch',
             actions: { type: 'sendAck', params: ({ context, event }) => ({ to: context.manager, ok: false, match: 0, hint: mismatchHint(context, event) }) },

@@ -3,6 +3,9 @@
  * and the status summary it builds from the replies of several nodes.
  */
 import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { clusterStatus, removeNode, summarize, switchover, type StatusReply } from '../../src/admin/client.js';
 import { prometheusText } from '../../src/admin/metrics.js';
 import { createNode } from '../../src/actors/createNode.js';
@@ -67,20 +70,25 @@ test('the metrics text has one glup_role sample per role and the counters under 
 let nats: NatsServer;
 const nodes: NodeRuntime[] = [];
 
+let dataRoot: string;
+
 test.before(async () => {
   nats = await startNatsServer();
+  dataRoot = await mkdtemp(join(tmpdir(), 'glup-admin-'));
 });
 
 test.after.always(async () => {
   await Promise.all(nodes.map((n) => n.kill().catch(() => undefined)));
   await nats?.stop();
+  await rm(dataRoot, { recursive: true, force: true });
 });
 
 async function startCluster(cluster: string, ids: string[]): Promise<NodeRuntime[]> {
   const started = await Promise.all(
     ids.map(async (id) => {
       const transport = await natsTransport({ servers: nats.url, name: id, reconnectTimeWaitMs: 100 });
-      const node = createNode({ cluster, id, transport, heartbeatMs: 100, missedHeartbeats: 30, initialMembers: ids });
+      // a fresh data directory per run: the default (.glup-data in the working directory) would carry state between runs
+      const node = createNode({ cluster, id, transport, dataDir: dataRoot, heartbeatMs: 100, missedHeartbeats: 30, initialMembers: ids });
       nodes.push(node);
       return node;
     }),

@@ -16,6 +16,7 @@ import { realRunUntil, realSettle } from '../../src/bus/realTime.js';
 import type { NodeRuntime } from '../../src/actors/runtime.js';
 import type { NodeOptions } from '../../src/actors/types.js';
 import type { UpdateRecord } from '../../src/db/types.js';
+import type { Transport } from '../../src/bus/transport.js';
 import { simCluster } from './simCluster.js';
 
 export type TransportKind = 'memory' | 'nats';
@@ -24,6 +25,8 @@ export type ClusterSettings = Partial<Omit<NodeOptions, 'id' | 'transport' | 'cl
 
 export interface ProtocolCluster {
   readonly kind: TransportKind;
+  /** The cluster's name (on NATS: unique per run). */
+  readonly name: string;
   readonly ids: string[];
   readonly faults: FaultFilter;
   node(id: string): NodeRuntime;
@@ -39,8 +42,16 @@ export interface ProtocolCluster {
   settle<T>(work: Promise<T>, timeoutMs: number): Promise<T>;
   /** Every live, non-isolated node is a member with the same committed seq and db. */
   converged(): boolean;
+  /** A raw endpoint on the same bus that is no node (forged traffic, tools). */
+  endpoint(name: string): Promise<Transport>;
   close(): Promise<void>;
 }
+
+/** A node of a test cluster: an id, or an id with its priority and qualification. */
+export type NodeSpec = string | { id: string; priority?: number; qualified?: boolean };
+
+const idOf = (s: NodeSpec) => (typeof s === 'string' ? s : s.id);
+const specOf = (s: NodeSpec) => (typeof s === 'string' ? { id: s } : s);
 
 function recordUpdates(nodes: Iterable<NodeRuntime>): Map<string, UpdateRecord[]> {
   const applied = new Map<string, UpdateRecord[]>();
@@ -59,11 +70,13 @@ function convergedOf(live: NodeRuntime[]): boolean {
 }
 
 /** A cluster on the virtual-time memory network; same seed, same run. */
-export function memoryCluster(ids: string[], opts: { seed?: number } & ClusterSettings = {}): ProtocolCluster {
-  const c = simCluster(ids, opts);
+export function memoryCluster(specs: NodeSpec[], opts: { seed?: number } & ClusterSettings = {}): ProtocolCluster {
+  const ids = specs.map(idOf);
+  const c = simCluster(specs, opts);
   const applied = recordUpdates(c.nodes.values());
   return {
     kind: 'memory',
+    name: 'sim',
     ids,
     faults: c.faults,
     node: c.node,
@@ -78,6 +91,7 @@ export function memoryCluster(ids: string[], opts: { seed?: number } & ClusterSe
     runUntil: (cond, timeoutMs) => c.net.runUntil(cond, { timeoutMs }),
     settle: (work, timeoutMs) => c.net.settle(work, { timeoutMs }),
     converged: () => convergedOf(c.live()),
+    endpoint: async (name) => c.net.transport(name),
     close: async () => {
       for (const n of c.live()) await n.kill();
     },
@@ -90,16 +104,17 @@ let natsClusters = 0;
  * A cluster of nodes each with its own connection to a real nats-server, in wall time.
  * The fault filter is the same one the memory network uses (receiving side, by `from`).
  */
-export async function natsCluster(ids: string[], opts: { servers: string; seed?: number } & ClusterSettings): Promise<ProtocolCluster> {
+export async function natsCluster(specs: NodeSpec[], opts: { servers: string; seed?: number } & ClusterSettings): Promise<ProtocolCluster> {
   const { servers, seed = 1, ...settings } = opts;
+  const ids = specs.map(idOf);
   const cluster = `t${process.pid}-${Date.now().toString(36)}-${++natsClusters}`;
   const faults = createFaults({ random: createRandom(seed).fork('faults'), clock: realClock });
   const nodes = new Map<string, NodeRuntime>();
-  for (const id of ids) {
-    const transport = await natsTransport({ servers, name: id });
+  for (const spec of specs.map(specOf)) {
+    const transport = await natsTransport({ servers, name: spec.id });
     nodes.set(
-      id,
-      createNode({ cluster, id, transport, store: memoryStore(), faults, heartbeatMs: 100, initialMembers: ids, ...settings }),
+      spec.id,
+      createNode({ cluster, id: spec.id, priority: spec.priority, qualified: spec.qualified, transport, store: memoryStore(), faults, heartbeatMs: 100, initialMembers: ids, ...settings }),
     );
   }
   const applied = recordUpdates(nodes.values());
@@ -107,6 +122,7 @@ export async function natsCluster(ids: string[], opts: { servers: string; seed?:
   const runUntil = (cond: () => boolean, timeoutMs: number) => realRunUntil(cond, { timeoutMs });
   return {
     kind: 'nats',
+    name: cluster,
     ids,
     faults,
     node: (id) => nodes.get(id)!,
@@ -121,6 +137,7 @@ export async function natsCluster(ids: string[], opts: { servers: string; seed?:
     runUntil,
     settle: (work, timeoutMs) => realSettle(work, { timeoutMs }),
     converged: () => convergedOf(live()),
+    endpoint: (name) => natsTransport({ servers, name }),
     close: async () => {
       for (const n of nodes.values()) await n.kill().catch(() => {});
     },
