@@ -9,6 +9,8 @@ import type { Body } from '../bus/bodies.js';
 import type { UpdateRecord } from '../db/types.js';
 import type { NodeHost } from './host.js';
 
+const LIVENESS_TYPES = new Set(['heartbeat', 'heartbeat-ack', 'update', 'update-ack', 'commit']);
+
 export interface RouteHooks {
   /** A submission reached this node (it may be the manager). */
   onSubmit(env: Envelope, body: Body<'submit'>): void;
@@ -23,7 +25,9 @@ export interface RouteHooks {
 export function routeMessage(host: NodeHost, hooks: RouteHooks, env: Envelope, body: unknown): void {
   const from = env.from;
   const at = host.clock.now();
-  host.toActor('liveness', { type: 'HEARD', from });
+  // liveness counts the heartbeat flow and replication, not any message: an isolated manager's
+  // hello must not look like a live manager to its old clients
+  if (LIVENESS_TYPES.has(env.type)) host.toActor('liveness', { type: 'HEARD', from });
   switch (env.type) {
     case 'hello': {
       const b = body as Body<'hello'>;

@@ -161,7 +161,8 @@ export const nodeMachine = setup({
       event.type === 'EPOCH_RAISED' && event.epoch > (context.leadership?.epoch ?? context.followed?.epoch ?? 0) && !(context.followed && event.from === context.followed.manager),
     managerToJoin: ({ context, event }) => event.type === 'MANAGER_HEARD' && (event.quorate || context.settings.quorum === 'none'),
     newerManager: ({ context, event }) =>
-      event.type === 'MANAGER_HEARD' && !!context.followed && event.manager !== context.followed.manager && event.epoch > context.followed.epoch && event.epoch >= context.epoch,
+      // another manager, or the same one leading again in a later epoch
+      event.type === 'MANAGER_HEARD' && !!context.followed && event.epoch > context.followed.epoch && event.epoch >= context.epoch,
     /** quorum none: a manager of another side that outranks the one this node follows or is. */
     outranksUnderNone: ({ context, event }) => {
       if (event.type !== 'MANAGER_HEARD' || context.settings.quorum !== 'none') return false;
