@@ -2,8 +2,9 @@
  * Process groups: two processes on different nodes join the group "workers"; messages go
  * to every member (send), to one member picked by key (sendToOne), or to every member in
  * the GLUP commit order (broadcastOrdered, which waits for the commit).
- * Run: npx tsx examples/process-groups.ts
+ * Run: npx tsx examples/process-groups.ts (the asserts make it exit non-zero if glup misbehaves)
  */
+import assert from 'node:assert/strict';
 import { createNode, memoryNetwork, memoryStore } from '../src/index.js';
 
 const net = memoryNetwork({ seed: 1, virtualTime: true });
@@ -35,8 +36,14 @@ await net.settle(n3.send('workers', { from: 'a node outside the group' }), { tim
 await net.advance(100); // let in-flight messages arrive
 
 for (const line of received) console.log(line);
+const receivers = (msg: unknown) => received.filter((l) => l.includes(` got ${JSON.stringify(msg)} from `)).length;
+assert.equal(receivers({ hello: 'all' }), 2, 'send reaches every member');
+assert.equal(receivers({ job: 42 }), 1, 'sendToOne reaches exactly one member');
+assert.equal(receivers({ step: 1 }), 2, 'broadcastOrdered reaches every member');
+assert.equal(receivers({ from: 'a node outside the group' }), 2, 'node.send reaches every member');
 
 await net.settle(b.leave(), { timeoutMs: 2000 });
 await net.advance(100);
 await net.settle(Promise.all(nodes.map((n) => n.leave())), { timeoutMs: 5000 });
+assert.ok(nodes.every((n) => n.role === 'stopped'));
 console.log('done');

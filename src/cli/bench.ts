@@ -1,6 +1,10 @@
 /** `glup bench`: the benchmarks (bench/run.ts). */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_FAILED, loadImplementation } from './common.js';
+
+/** The benchmarks are TypeScript in the repository; the npm package does not ship them. */
+const BENCH_SOURCE = new URL('../../bench/run.ts', import.meta.url);
 
 /** Contract of bench/run.ts: prints its results, resolves with the exit code. */
 export type RunBench = () => Promise<number>;
@@ -10,6 +14,11 @@ export function register(program: Command): void {
     .command('bench')
     .description('run the benchmarks')
     .action(async () => {
+      if (!existsSync(BENCH_SOURCE)) {
+        process.stderr.write('glup bench runs from a clone of the glup repository (npx tsx bench/run.ts); the npm package does not include the benchmarks\n');
+        process.exitCode = EXIT_FAILED;
+        return;
+      }
       const runBench = await loadImplementation<RunBench>('../../bench/run.js', 'runBench', 'bench');
       process.exitCode = runBench ? await runBench() : EXIT_FAILED;
     });
