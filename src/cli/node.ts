@@ -12,11 +12,12 @@ import type { NodeRuntime } from '../actors/runtime.js';
 import { startMetricsServer, type MetricsServer } from '../admin/metrics.js';
 import { natsTransport, type NatsTransport, type NatsTransportOptions } from '../bus/nats.js';
 import { createLogger, type Logger } from '../log.js';
+import { DataDirLockedError } from '../persistence/dirLock.js';
 import { fileStore } from '../persistence/file.js';
 import { jetstreamStore } from '../persistence/jetstream.js';
 import { memoryStore } from '../persistence/memory.js';
 import type { Store } from '../persistence/store.js';
-import { DEFAULT_NATS_URL, EXIT_FAILED, EXIT_OK, out } from './common.js';
+import { DEFAULT_NATS_URL, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, out } from './common.js';
 import type { NodeCommandOptions } from './nodeFlags.js';
 
 /** Default heartbeat of SPEC section 2, used to bound the reconnect wait when --heartbeat-ms is not given. */
@@ -75,7 +76,8 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     // A data directory held by another process, a corrupt store that cannot be read, a port in use.
     process.stderr.write(`error: node ${opts.id}: ${(e as Error).message}\n`);
     await shutdown(node, store, transport, metrics, logger, { graceful: false });
-    return EXIT_FAILED;
+    // A data directory held by another process is bad input, like a wrong --data: exit 2.
+    return e instanceof DataDirLockedError ? EXIT_BAD_INPUT : EXIT_FAILED;
   }
 
   const signal = await shutdownRequested;

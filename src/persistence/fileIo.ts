@@ -1,0 +1,46 @@
+import { open, rename, type FileHandle } from 'node:fs/promises';
+
+/** The file-system primitives the file store builds on: each one says what a crash can leave. */
+
+/** Calls `fn(start, end)` for each line of `buf` (without its '\n'; the last may have none). */
+export function forEachLine(buf: Buffer, fn: (start: number, end: number) => void): void {
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(0x0a, pos);
+    const end = nl < 0 ? buf.length : nl;
+    fn(pos, end);
+    pos = end + 1;
+  }
+}
+
+/** write(2) may write less than asked (a full disk, a signal): loop until all of it is written or it throws. */
+export async function writeFully(fh: FileHandle, buf: Buffer): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done);
+    done += bytesWritten;
+  }
+}
+
+/** Temp file, optional fsync, rename: a crash leaves the old content or the new, never half. */
+export async function writeFileAtomic(path: string, data: string | Buffer, sync: boolean, renameIt = true): Promise<void> {
+  const tmp = renameIt ? `${path}.tmp` : path;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    if (sync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  if (renameIt) await rename(tmp, path);
+}
+
+/** Makes a rename or create durable (the directory entry itself must reach the disk). */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
