@@ -6,3 +6,4 @@ export { decodeRecord, encodeRecord, encodeRecordLine, RecordDecodeError } from 
 export { acquireDirLock, DataDirLockedError, type HeldLock, type LockOwner } from './dirLock.js';
 export { faultyStore, fsError, type DiskErrorCode, type FaultOp, type FaultPlan, type FaultStats, type FaultyStore, type FaultyStoreOptions } from './faulty.js';
 export { isDiskError, monitoredStore, storeFault, STORE_OPS, type MonitoredStore, type StoreFault, type StoreHealth, type StoreOp } from './health.js';
+export { readNodeData, type NodeData } from './readBack.js';
