@@ -94,7 +94,7 @@ try {
   log(`seed ${seed}; nats ${nats.url}; data ${dataRoot}`);
   for (const id of IDS) nodes.start(id);
   await Promise.all(IDS.map((id) => nodes.current(id)!.waitForRole((r) => MEMBER_ROLES.includes(r), 60_000)));
-  writer = await startWriter({ cluster: CLUSTER, natsUrl: nats.url, heartbeatMs, missedHeartbeats, inFlight: 4 });
+  writer = await startWriter({ cluster: CLUSTER, servers: nats.url, heartbeatMs, missedHeartbeats, inFlight: 4 });
   log(`cluster formed, manager ${nodes.manager()}; writer joined`);
 
   /** Every node a member again, a manager, and the writer's updates committing. */

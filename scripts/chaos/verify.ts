@@ -3,7 +3,7 @@ import type { NodeData } from '../../src/persistence/readBack.js';
 
 /**
  * The chaos run's verdict from what each node's data directory holds: which acked updates
- * (`chaos.u<i>` = i, acked at seq) are missing where, and whether every node holds the same
+ * (`<prefix>.u<i>` = i, acked at seq) are missing where, and whether every node holds the same
  * database at the same seq.
  */
 export interface Verdict {
@@ -12,11 +12,11 @@ export interface Verdict {
   seqs: Record<string, number>;
 }
 
-export function verify(acked: ReadonlyMap<number, number>, data: ReadonlyMap<string, NodeData>): Verdict {
+export function verify(acked: ReadonlyMap<number, number>, data: ReadonlyMap<string, NodeData>, prefix = 'chaos'): Verdict {
   const ids = [...data.keys()];
   const lost: Verdict['lost'] = [];
   for (const [i, seq] of acked) {
-    const without = ids.filter((id) => (data.get(id)!.db.data.chaos as Record<string, unknown> | undefined)?.[`u${i}`] !== i);
+    const without = ids.filter((id) => (data.get(id)!.db.data[prefix] as Record<string, unknown> | undefined)?.[`u${i}`] !== i);
     if (without.length) lost.push({ i, seq, nodes: without });
   }
   const first = data.get(ids[0]!);

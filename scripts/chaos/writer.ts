@@ -5,7 +5,7 @@ import { memoryStore } from '../../src/persistence/memory.js';
 
 /**
  * The chaos run's client: a non-qualified member in this process that keeps `inFlight`
- * updates going, each setting a key of its own (`chaos.u<i>` = i), and remembers which ones
+ * updates going, each setting a key of its own (`<prefix>.u<i>` = i), and remembers which ones
  * were acked. An update that fails or times out is not promised to anyone, so it is neither
  * counted as acked nor checked.
  */
@@ -21,12 +21,16 @@ export interface Writer {
 
 export async function startWriter(opts: {
   cluster: string;
-  natsUrl: string;
+  /** One URL, or several (a NATS cluster: the writer reconnects to another when its server dies). */
+  servers: string | string[];
   heartbeatMs: number;
   missedHeartbeats: number;
   inFlight: number;
+  /** Keys are `<prefix>.u<i>`; default `chaos`. */
+  prefix?: string;
 }): Promise<Writer> {
-  const transport = await natsTransport({ servers: opts.natsUrl, name: 'writer', reconnectTimeWaitMs: Math.min(250, opts.heartbeatMs) });
+  const prefix = opts.prefix ?? 'chaos';
+  const transport = await natsTransport({ servers: opts.servers, name: 'writer', reconnectTimeWaitMs: Math.min(250, opts.heartbeatMs) });
   const node = createNode({
     cluster: opts.cluster,
     id: 'writer',
@@ -45,7 +49,7 @@ export async function startWriter(opts: {
     while (!stopped) {
       const i = next++;
       try {
-        const { seq } = await node.update({ set: { path: `chaos.u${i}`, value: i } });
+        const { seq } = await node.update({ set: { path: `${prefix}.u${i}`, value: i } });
         acked.set(i, seq);
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'ERROR';
