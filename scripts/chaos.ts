@@ -196,7 +196,7 @@ try {
   for (const [id, tail] of nodes.stderrTails) log(`${id} stderr before its last kill:\n${tail}`);
 } finally {
   await nodes.killAll();
-  await writer?.node.kill().catch(() => undefined);
+  await writer?.abort();
   await nats.stop();
   if (!flags['keep-data']) rmSync(dataRoot, { recursive: true, force: true });
 }

@@ -17,6 +17,8 @@ export interface Writer {
   readonly failures: Record<string, number>;
   /** Stops submitting and waits (bounded) for the updates in flight. */
   stop(): Promise<void>;
+  /** Stops submitting and kills the writer's node (cleanup after a failure). */
+  abort(): Promise<void>;
 }
 
 export async function startWriter(opts: {
@@ -69,7 +71,13 @@ export async function startWriter(opts: {
     failures,
     stop: async () => {
       stopped = true;
-      await Promise.race([Promise.all(lanes), new Promise((r) => setTimeout(r, 30_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(lanes), new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+      clearTimeout(timer);
+    },
+    abort: async () => {
+      stopped = true;
+      await node.kill().catch(() => undefined);
     },
   };
 }

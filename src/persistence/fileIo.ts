@@ -25,14 +25,28 @@ export async function writeFully(fh: FileHandle, buf: Buffer): Promise<void> {
 /** Temp file, optional fsync, rename: a crash leaves the old content or the new, never half. */
 export async function writeFileAtomic(path: string, data: string | Buffer, sync: boolean, renameIt = true): Promise<void> {
   const tmp = renameIt ? `${path}.tmp` : path;
-  const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(data);
-    if (sync) await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      if (sync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (renameIt) await rename(tmp, path);
+  } catch (e) {
+    throw withPath(e, tmp);
   }
-  if (renameIt) await rename(tmp, path);
+}
+
+/**
+ * Errors of writes and syncs on an open file handle carry no path (only open and rename
+ * errors do): add it, so that a full disk is reported with the file it hit.
+ */
+export function withPath(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && typeof err.code === 'string' && err.path === undefined) err.path = path;
+  return e;
 }
 
 /** Makes a rename or create durable (the directory entry itself must reach the disk). */

@@ -1,6 +1,6 @@
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import type { UpdateRecord } from '../db/types.js';
-import { forEachLine, syncDir, writeFileAtomic, writeFully } from './fileIo.js';
+import { forEachLine, syncDir, withPath, writeFileAtomic, writeFully } from './fileIo.js';
 import type { ScannedLog } from './fileRecovery.js';
 import { decodeRecord } from './record.js';
 
@@ -109,10 +109,11 @@ export class LogFile {
       await writeFully(log, Buffer.concat(lines));
       this.stats.writes++;
     } catch (e) {
+      withPath(e, this.path);
       this.fail(e as Error);
       // Part of the group may be on disk: cut it off so the file matches what we believe.
       await log.truncate(this.size).catch(() => {});
-      throw e;
+      throw withPath(e, this.path);
     }
     this.offsets.push(...newOffsets);
     this.size = at;
@@ -126,10 +127,11 @@ export class LogFile {
     try {
       await log.datasync();
     } catch (e) {
+      withPath(e, this.path);
       // After a failed fsync the kernel may have dropped the dirty pages: nothing written
       // since the last good fsync can be trusted, so refuse everything until reopened.
       this.fail(e as Error);
-      throw e;
+      throw withPath(e, this.path);
     }
     this.stats.fsyncs++;
     this.stats.syncedSeq = covers;

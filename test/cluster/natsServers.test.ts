@@ -55,7 +55,7 @@ test.before(async () => {
 test.after.always(async () => {
   for (const p of procs.values()) p.child.kill('SIGKILL');
   await Promise.all([...procs.values()].map((p) => p.exited));
-  await writer?.node.kill().catch(() => undefined);
+  await writer?.abort();
   await nats?.stop();
   rmSync(dataRoot, { recursive: true, force: true });
 });
