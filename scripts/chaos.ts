@@ -17,7 +17,7 @@
  * object: {seconds, kills, managerKills, pauses, natsRestarts, acked, lost, identical, …};
  * progress goes to stderr. Exit 1 when an acked update is lost or the nodes differ.
  *
- * Flags: --seconds N (60) --seed S (time-based) --heartbeat-ms N (100) --missed-heartbeats N (10)
+ * Flags: --seconds N (60) --seed S (time-based) --heartbeat-ms N (200) --missed-heartbeats N (10)
  * --keep-data (keep the data directories and print where).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +36,8 @@ const { values: flags } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     seed: { type: 'string' },
-    'heartbeat-ms': { type: 'string', default: '100' },
+    // 2 s to declare a node failed: a loaded CI machine starves processes for longer than 1 s
+    'heartbeat-ms': { type: 'string', default: '200' },
     'missed-heartbeats': { type: 'string', default: '10' },
     'keep-data': { type: 'boolean', default: false },
   },
@@ -96,6 +97,7 @@ try {
   await Promise.all(IDS.map((id) => nodes.current(id)!.waitForRole((r) => MEMBER_ROLES.includes(r), 60_000)));
   writer = await startWriter({ cluster: CLUSTER, servers: nats.url, heartbeatMs, missedHeartbeats, inFlight: 4 });
   log(`cluster formed, manager ${nodes.manager()}; writer joined`);
+  if (!(await until(() => writer!.acked.size >= 5, 60_000))) throw new Error('no update acked within 60 s of the cluster forming');
 
   /** Every node a member again, a manager, and the writer's updates committing. */
   const healthy = async (): Promise<boolean> => {
@@ -108,6 +110,7 @@ try {
     if (!ok) {
       counts.stalls++;
       log(`STALL: not healthy within ${SETTLE_MS} ms: roles ${IDS.map((id) => `${id}=${nodes.alive(id) ? nodes.current(id)!.role : 'down'}`).join(' ')}, acked ${w.acked.size}`);
+      for (const id of IDS) log(`${id} stderr tail:\n${nodes.current(id)?.stderr.slice(-1500) ?? ''}`);
     }
     return ok;
   };
