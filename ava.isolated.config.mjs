@@ -1,10 +1,15 @@
 // Tests whose bounds are real time on a loaded machine run alone, after the main suite:
 // the R3 test kills the JetStream stream leader of a three-server NATS cluster and bounds the
-// stall at 10 s, which CPU contention from other test files would eat into.
+// stall at 10 s, which CPU contention from other test files would eat into; the three-server
+// routes test expects no glup failover when a client's server dies, which a starved failure
+// detector (1 s) would break; the disk-full tests bound the failover after a manager's disk
+// fills up.
 export default {
   extensions: { ts: 'module' },
   nodeArguments: ['--import=tsx'],
   workerThreads: false,
   timeout: '120s',
-  files: ['test/persistence/r3.test.ts'],
+  // one file at a time: each is alone on the machine
+  concurrency: 1,
+  files: ['test/persistence/r3.test.ts', 'test/cluster/natsServers.test.ts', 'test/cli/nodeDiskFull.test.ts'],
 };

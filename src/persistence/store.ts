@@ -55,3 +55,9 @@ export interface Store {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The actor snapshots a store saved, for stores that can read them back (memory, file, and wrappers of those). */
+export async function loadActorSnapshots(store: Store): Promise<Record<string, unknown>> {
+  const load = (store as { loadActorSnapshots?: () => Promise<Record<string, unknown>> }).loadActorSnapshots;
+  return load ? load.call(store) : {};
+}

@@ -17,6 +17,8 @@ export interface GlupNodeProcess {
   id: string;
   child: ChildProcess;
   roles: RoleLine[];
+  /** Every JSON line of stdout (role, metrics, store events), in order. */
+  events: { event: string; [k: string]: unknown }[];
   readonly role: string | undefined;
   /** Port of --metrics-port 0, once the node printed it. */
   metricsPort: number | undefined;
@@ -35,6 +37,7 @@ export function spawnGlupNode(id: string, args: string[]): GlupNodeProcess {
     id,
     child,
     roles: [],
+    events: [],
     get role() {
       return p.roles.at(-1)?.role;
     },
@@ -71,6 +74,7 @@ export function spawnGlupNode(id: string, args: string[]): GlupNodeProcess {
       buffered = buffered.slice(nl + 1);
       try {
         const ev = JSON.parse(line) as { event: string; port?: number };
+        p.events.push(ev);
         if (ev.event === 'role') p.roles.push(ev as unknown as RoleLine);
         if (ev.event === 'metrics') p.metricsPort = ev.port;
       } catch {

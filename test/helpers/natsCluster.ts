@@ -19,7 +19,9 @@ export interface NatsCluster {
   stop(): Promise<void>;
 }
 
-export async function startNatsCluster(opts: { size?: number; name?: string; readyTimeoutMs?: number; extraConfig?: string } = {}): Promise<NatsCluster> {
+export async function startNatsCluster(
+  opts: { size?: number; name?: string; readyTimeoutMs?: number; extraConfig?: string; ready?: 'jetstream' | 'routes' } = {},
+): Promise<NatsCluster> {
   const size = opts.size ?? 3;
   const clusterName = opts.name ?? 'glup-test';
   const routePorts: number[] = [];
@@ -42,7 +44,8 @@ export async function startNatsCluster(opts: { size?: number; name?: string; rea
       servers.push(await startNatsServer({ extraConfig }));
     }
     const urls = servers.map((s) => s.url);
-    await waitForJetStream(urls, size, opts.readyTimeoutMs ?? 60_000);
+    if (opts.ready === 'routes') await waitForRoutes(urls, opts.readyTimeoutMs ?? 30_000);
+    else await waitForJetStream(urls, size, opts.readyTimeoutMs ?? 60_000);
     return {
       servers,
       urls,
@@ -57,6 +60,39 @@ export async function startNatsCluster(opts: { size?: number; name?: string; rea
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/**
+ * Resolves once a message published on each server reaches a subscriber on every other one:
+ * the routes are up (core NATS only; JetStream may still be electing its meta leader).
+ * Call it again after restarting a server, before relying on its routes.
+ */
+export async function waitForRoutes(urls: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const conns = await Promise.all(urls.map((u) => connect({ servers: u, maxReconnectAttempts: -1, reconnectTimeWait: 100 })));
+  try {
+    for (let probe = 0; ; probe++) {
+      const subject = `routes-probe.${Date.now()}.${probe}`;
+      const heard = conns.map(() => new Set<number>());
+      const subs = conns.map((nc, i) =>
+        nc.subscribe(subject, {
+          callback: (_err, msg) => {
+            heard[i]!.add(Number(msg.string()));
+          },
+        }),
+      );
+      await Promise.all(conns.map((nc) => nc.flush()));
+      conns.forEach((nc, i) => nc.publish(subject, String(i)));
+      await Promise.all(conns.map((nc) => nc.flush()));
+      await new Promise((r) => setTimeout(r, 100));
+      for (const sub of subs) sub.unsubscribe();
+      if (heard.every((h) => h.size === conns.length)) return;
+      if (Date.now() > deadline) throw new Error(`NATS cluster: routes between ${urls.join(', ')} not up within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await Promise.all(conns.map((nc) => nc.close()));
   }
 }
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileStore, jetstreamStore, memoryStore, type Store } from '../../src/persistence/index.js';
+import { faultyStore, fileStore, jetstreamStore, memoryStore, monitoredStore, type FaultyStore, type MonitoredStore, type Store } from '../../src/persistence/index.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
 import { rec, recs, seqsOf, snap } from './fixtures.js';
 
@@ -56,6 +56,28 @@ const backends: Backend[] = [
     restart: async (s) => {
       await s.close();
       return track(fileStore((s as ReturnType<typeof fileStore>).dir));
+    },
+  },
+  // The fault and health wrappers with no fault planned must be invisible.
+  {
+    name: 'faulty(memory)',
+    fresh: async () => faultyStore(memoryStore()),
+    restart: async (s) => {
+      await s.close();
+      return s;
+    },
+  },
+  {
+    name: 'monitored(faulty(file))',
+    fresh: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'glup-store-'));
+      dirs.push(dir);
+      return track(monitoredStore(faultyStore(fileStore(dir))));
+    },
+    restart: async (s) => {
+      await s.close();
+      const dir = ((s as MonitoredStore).inner as FaultyStore).inner as ReturnType<typeof fileStore>;
+      return track(monitoredStore(faultyStore(fileStore(dir.dir))));
     },
   },
   {

@@ -1,0 +1,16 @@
+/** A child process for dirLock.test.ts: races for a data directory's lock (see `race` there). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireDirLock, DataDirLockedError } from '../../src/persistence/dirLock.js';
+
+const [dir, go] = process.argv.slice(2) as [string, string];
+process.stdout.write('ready\n');
+while (!existsSync(go)) await new Promise((r) => setTimeout(r, 2));
+try {
+  await acquireDirLock(join(dir, 'LOCK'), dir);
+  process.stdout.write('won\n');
+  setInterval(() => undefined, 60_000); // hold it until killed
+} catch (e) {
+  if (!(e instanceof DataDirLockedError)) throw e;
+  process.stdout.write(`refused ${e.holder.pid}\n`);
+}
