@@ -32,7 +32,7 @@ export function reproductionScenario(scenario: Scenario, steps: ReadonlyMap<numb
       const body = (step as Record<string, object>)[kind]!;
       return void out.push({ [kind]: { ...body, expectError: code as GlupErrorCode } } as Step);
     }
-    notes.push(`step ${i} (${kind}) failed (${rec.error ?? 'no message'}${code ? `, ${code}` : ''}): the replay stops there`);
+    notes.push(`step ${i} (${kind}) failed (${rec.error ?? 'no message'}${code ? `, ${code}` : ''}): glup run stops there, glup sim --check goes on`);
     out.push(step);
   });
   // steps after the one the sim stopped at never ran: keep them, they are the run's plan
@@ -61,10 +61,11 @@ export function reproductionYaml(scenario: Scenario, steps: ReadonlyMap<number, 
       ? [`Shrunk from ${info.shrunk.from} to ${info.shrunk.to} generated steps in ${info.shrunk.runs} runs (the same invariant still fails); the whole run: ${info.shrunk.original}`]
       : []),
     `Regenerate and re-check: glup sim --seed ${scenario.seed} --nodes ${info.nodes} --steps ${info.steps} --faults ${info.faults.join(',')}${workloads}`,
-    `Replay: glup run <this file> (memory transport; the same seed gives the same run).`,
+    `Replay: glup sim --check <this file> runs it as the sim did and re-checks every invariant; glup run <this file> replays it too`,
+    `(memory transport, the same seed gives the same run) but stops at a failed step the file cannot expect (see the notes below).`,
     settles
       ? 'The closing waitFor/expect steps encode invariant 4 (one manager, all members, converged): the replay fails there.'
-      : 'This invariant is not a scenario condition: the replay runs the same steps; glup sim re-checks it.',
+      : 'This invariant is not a scenario condition: glup run passes; glup sim --check finds it.',
     ...notes,
   ];
   const doc = new Document(repro);

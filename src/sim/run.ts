@@ -107,7 +107,6 @@ export async function runSeed(seed: number, opts: SimOptions, tuning: SimTuning 
   const outDir = tuning.outDir ?? '.';
   const info = { ...shape, faults: opts.faults, ...(opts.workloads ? { workloads: opts.workloads } : {}) };
   const budget = opts.shrinkRuns ?? DEFAULT_SHRINK_RUNS;
-  const target = violations[0]!.invariant;
   const shrunk =
     budget > 0
       ? await shrinkRun(
@@ -116,7 +115,7 @@ export async function runSeed(seed: number, opts: SimOptions, tuning: SimTuning 
             bodyStart: gen.bodyStart,
             closingStart: gen.closingStart,
             frame: { initial: gen.scenario.cluster.nodes.map((n) => n.id), heartbeatMs: SIM_HEARTBEAT_MS, settleBoundMs: tuning.settleBoundMs ?? SETTLE_HEARTBEATS * SIM_HEARTBEAT_MS },
-            invariant: target,
+            target: violations[0]!,
             budget,
           },
           first,

@@ -1,7 +1,7 @@
 /**
  * Shrinking a failing glup sim run (delta debugging, Zeller's ddmin on the steps): remove
  * chunks of the body — halves, quarters, … — then single steps, keeping a candidate
- * whenever the SAME invariant still fails. The frame stays: the steps that start and form
+ * whenever the SAME invariant still fails (for a failed step: at the same kind of step). The frame stays: the steps that start and form
  * the cluster, and the closing (heal, restarts, settle, expect), recomputed for each
  * candidate from the nodes its body leaves down or stopped. A candidate that is not a valid
  * scenario (a step naming a node whose `add` was removed) counts as not failing.
@@ -13,14 +13,15 @@ import { validateScenarioValue } from '../scenario/parse.js';
 import type { Scenario, Step } from '../scenario/types.js';
 import { closingSteps, type FrameOptions } from './closing.js';
 import { executeRun, frameOf, type Execution } from './execute.js';
-import type { InvariantId } from './invariants.js';
+import type { Violation } from './invariants.js';
 
 export interface ShrinkInput {
   scenario: Scenario;
   bodyStart: number;
   closingStart: number;
   frame: FrameOptions;
-  invariant: InvariantId;
+  /** The violation to keep: a candidate must break the same invariant the same way (see `sameFailure`). */
+  target: Violation;
   /** Most runs to spend. */
   budget: number;
 }
@@ -69,7 +70,7 @@ export async function shrinkRun(input: ShrinkInput, first: Execution): Promise<S
     }
     runs++;
     const execution = await executeRun(scenario, frameOf(scenario, c.settleStep, c.finalStep));
-    if (!execution.violations.some((v) => v.invariant === input.invariant)) return false;
+    if (!execution.violations.some((v) => sameFailure(v, input.target))) return false;
     best = { ...c, scenario };
     bestExecution = execution;
     return true;
@@ -109,4 +110,13 @@ export async function shrinkRun(input: ShrinkInput, first: Execution): Promise<S
     return { ...candidateFor(input, body), scenario: input.scenario, execution: first, runs, bodyBefore, bodyAfter: bodyBefore };
   }
   return { ...best, execution: bestExecution, runs, bodyBefore, bodyAfter: body.length };
+}
+
+/**
+ * The same invariant, and for a failed step the same kind of step: a run shrunk from a
+ * settle that times out must not pass as one whose graceful leave times out instead.
+ */
+export function sameFailure(v: Violation, target: Violation): boolean {
+  const stepKindOf = (x: Violation) => /^step \d+ \((\w+)\)/.exec(x.detail)?.[1] ?? null;
+  return v.invariant === target.invariant && stepKindOf(v) === stepKindOf(target);
 }

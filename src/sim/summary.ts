@@ -50,13 +50,11 @@ export function failureLines(r: SeedResult): string[] {
   const first = r.violations[0]!;
   const lines = [`seed ${r.seed} (${r.nodes} nodes, ${r.steps} steps): invariant ${INVARIANT_NUMBER[first.invariant]} (${first.invariant}) violated: ${first.detail}`];
   for (const v of r.violations.slice(1, 5)) lines.push(`  also ${v.invariant}: ${v.detail}`);
-  if (r.shrink && r.originalFile) {
-    lines.push(`  shrunk from ${r.shrink.from} to ${r.shrink.to} steps in ${r.shrink.runs} runs`);
-    lines.push(`  reproduce: glup run ${r.scenarioFile}`);
-    lines.push(`  original:  glup run ${r.originalFile}`);
-  } else {
-    lines.push(`  reproduce: glup run ${r.scenarioFile}`);
-  }
+  if (!r.scenarioFile) return lines;
+  if (r.shrink && r.originalFile) lines.push(`  shrunk from ${r.shrink.from} to ${r.shrink.to} steps in ${r.shrink.runs} runs`);
+  // --check runs a file as the sim did; glup run may stop at a failed step the file cannot expect
+  lines.push(`  reproduce: glup sim --check ${r.scenarioFile}`);
+  if (r.originalFile) lines.push(`  original:  glup sim --check ${r.originalFile}`);
   return lines;
 }
 

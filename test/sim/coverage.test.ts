@@ -85,6 +85,7 @@ test('the machine list is read from either export shape; glup lists its own mach
 });
 
 test('glup sim --coverage runs the scenarios and seeds and writes per chart: taken, total and the transitions never taken', async (t) => {
+  t.timeout(10 * 60_000, 'virtual-time runs, slow only on a loaded machine');
   const dir = await mkdtemp(join(tmpdir(), 'glup-coverage-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'scenarios'));

@@ -255,5 +255,5 @@ test('the reproduction expects a failed join\'s error and leaves out steps that 
     { send: { node: 'n3', group: 'g', payload: 1, mode: 'ordered' } },
   ]);
   t.is(notes.length, 3);
-  t.regex(notes[2]!, /step 4 \(send\) failed .*the replay stops there/);
+  t.regex(notes[2]!, /step 4 \(send\) failed .*glup run stops there, glup sim --check goes on/);
 });

@@ -29,6 +29,7 @@ const defaults: SimOptions = { seeds: 1, nodes: 5, steps: 50, faults: [...SIM_FA
 const shape = { nodes: 5, steps: 50, faults: [...SIM_FAULTS] };
 
 test('glup sim --json prints the SPEC summary as its last line, with seeds per shape and the workload', async (t) => {
+  t.timeout(10 * 60_000, 'virtual-time runs, slow only on a loaded machine');
   const cwd = await tempDir();
   const r = await cli(cwd, 'sim', '--seeds', '4', '--steps', '30', '--shrink-runs', '0', '--json');
   const summary = lastJson<SimSummary>(r.stdout);
@@ -53,6 +54,7 @@ test('--from S --seeds N runs seeds S … S+N−1; --seed S runs one', (t) => {
 });
 
 test('mixed shapes: each seed draws its nodes and steps from the sets, the summary counts seeds per node count', async (t) => {
+  t.timeout(10 * 60_000, 'virtual-time runs, slow only on a loaded machine');
   const cwd = await tempDir();
   const r = await cli(cwd, 'sim', '--from', '11', '--seeds', '6', '--nodes', '3,5', '--steps', '10-20', '--shrink-runs', '0', '--json');
   const summary = lastJson<SimSummary>(r.stdout);
@@ -73,6 +75,7 @@ test('mixed shapes: each seed draws its nodes and steps from the sets, the summa
 });
 
 test('the same seed twice gives the same run, observations and verdict; every checker is fed', async (t) => {
+  t.timeout(10 * 60_000, 'virtual-time runs, slow only on a loaded machine');
   const outDir = await tempDir();
   const a = await runSeed(2, defaults, { outDir });
   const b = await runSeed(2, defaults, { outDir });
@@ -129,6 +132,7 @@ test('generated runs keep a majority of the membership up, churn within limits, 
 });
 
 test('a violation writes the shrunk scenario and the original; both parse and glup run fails on both', async (t) => {
+  t.timeout(10 * 60_000, 'virtual-time runs, slow only on a loaded machine');
   // provoke invariant 4 deliberately: a settle bound of 1 ms after restarting a down node
   const seed = [...Array(20).keys()]
     .map((i) => i + 1)

@@ -23,6 +23,7 @@ test.after.always(async () => {
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as SimSummary;
 
 test('seeds on 2 worker processes, replaced every 2 seeds, give the summary one process gives', async (t) => {
+  t.timeout(10 * 60_000, 'virtual-time runs, slow only on a loaded machine');
   const flags = ['--from', '21', '--seeds', '6', '--nodes', '3,5', '--steps', '15-25', '--shrink-runs', '0', '--json'];
   const [a, b] = [await tempDir(), await tempDir()];
   const pooled = await runGlup(['sim', ...flags, '--workers', '2', '--worker-seeds', '2'], { cwd: a });
@@ -34,6 +35,7 @@ test('seeds on 2 worker processes, replaced every 2 seeds, give the summary one 
 });
 
 test('each worker result arrives once per seed, and a worker runs at most --worker-seeds seeds', async (t) => {
+  t.timeout(10 * 60_000, 'virtual-time runs, slow only on a loaded machine');
   const outDir = await tempDir();
   const results: SeedResult[] = [];
   const summary = await runSim(
