@@ -62,8 +62,12 @@ export function register(program: Command): void {
     .option('--worker-seeds <k>', 'seeds a worker process runs before a fresh one replaces it', intArg(1), 100)
     .option('--nodes <list>', 'nodes per run: one count, or a set each seed draws from (3,5,7,9 or 3-9)', shapeArg(1, 100), 5)
     .option('--steps <list>', 'generated steps per run: one count, or a set each seed draws from (50-120)', shapeArg(1, 100_000), 50)
-    .option('--faults <list>', `faults to inject, comma separated (${SIM_FAULTS.join(',')})`, listOf(SIM_FAULTS, 'fault'), [...SIM_FAULTS])
-    .option('--workload <list>', `workloads, comma separated (${SIM_WORKLOADS.join(',')}); "data" alone generates runs as glup sim did before churn and groups`, listOf(SIM_WORKLOADS, 'workload'), [...SIM_WORKLOADS])
+    .addOption(new Option('--faults <list>', `faults to inject, comma separated (${SIM_FAULTS.join(',')})`).argParser(listOf(SIM_FAULTS, 'fault')).default([...SIM_FAULTS], 'all'))
+    .addOption(
+      new Option('--workload <list>', `workloads, comma separated (${SIM_WORKLOADS.join(',')}); "data" alone generates runs as glup sim did before churn and groups`)
+        .argParser(listOf(SIM_WORKLOADS, 'workload'))
+        .default([...SIM_WORKLOADS], 'all'),
+    )
     .option('--shrink-runs <n>', 'runs spent shrinking each failing seed (0: no shrinking; default 150, 0 with --coverage)', intArg(0))
     .option('--out-dir <dir>', 'where sim-failure-<seed>.yaml files go (default: the working directory)')
     .option('--check <file>', 'run this scenario file with the invariant checkers instead of generated seeds')

@@ -191,7 +191,7 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
   };
 
   return {
-    hooks: { onNode, onStep, onGroupView, logger: logger({}) } as RunHooks,
+    hooks: { onNode, onStep, onGroupView, logger: logger({}) },
     steps,
     simulatedMs: () => lastT,
     counts: () => ({ managers: managers.length, commits: commits.length, acks: acks.length, crashes: crashes.length, views: announced.length, memberships: memberships.length }),
