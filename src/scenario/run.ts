@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNode } from '../actors/createNode.js';
 import type { NodeRuntime } from '../actors/runtime.js';
+import type { GroupView } from '../actors/types.js';
 import { memoryNetwork } from '../bus/memory.js';
 import { natsTransport } from '../bus/nats.js';
 import { createFaults } from '../bus/faultFilter.js';
@@ -68,6 +69,8 @@ export interface RunHooks {
    * `{seq, epoch}` or a failed step's error code (what glup sim needs to reproduce a run).
    */
   onStep?: (i: number, step: Step, ok: boolean, t: number, outcome?: StepOutcome) => void;
+  /** A process joined by a `join` step was told a view of its group (glup sim's invariant 5). */
+  onGroupView?: (node: string, member: string, view: GroupView) => void;
 }
 
 export interface StepOutcome {
@@ -281,7 +284,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
         const { node: id, process, group, expectError } = s.join;
         const key = `${group}/${process}@${id}`;
         await expectOutcome(
-          driver.settle(nodeOf(id).joinGroup(group, process), defaultWait),
+          driver.settle(nodeOf(id).joinGroup(group, process, { onView: (v) => hooks.onGroupView?.(id, `${process}@${id}`, v) }), defaultWait),
           expectError,
           (h) => void groupHandles.set(key, h as { leave(): Promise<void> }),
         );

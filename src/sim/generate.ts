@@ -3,8 +3,9 @@
  * ordinary scenario, so a failing seed is reproduced by `glup run` of the written file.
  *
  * Fault model (what the generated steps inject):
- * - kill: a node crashes without goodbye. At most a minority is down at any moment, so a
- *   majority can always form once the network heals (invariant 4 stays meaningful).
+ * - kill: a node crashes without goodbye. At most a minority of the membership is down at
+ *   any moment, so a majority can always form once the network heals (invariant 4 stays
+ *   meaningful).
  * - restart: a down node comes back from its persisted (memory) store; a live node may
  *   also be crashed and restarted at once.
  * - partition: the nodes split into two or three random sides, until the next heal.
@@ -12,14 +13,24 @@
  *   side), until cleared; a node's messages to itself are never touched.
  * Never touched: store contents (memory stores keep every write), message bytes.
  *
- * Workload: data updates (set, merge, cas, delete, batch on a few keys) from random live
- * nodes, and waits of random virtual time. The run ends with heal, `faults: none`, restart
- * of every down node and a settle period whose conditions encode invariant 4.
+ * Workloads (src/sim/workloads/): data updates (set, merge, cas, delete, batch on a few
+ * keys) from random live nodes and waits of random virtual time; churn (nodes added,
+ * graceful leaves, rejoins, kills right after a membership change); process-group joins,
+ * leaves and ordered sends. The run ends with heal, `faults: none`, restart of every down
+ * node and a settle period whose conditions encode invariant 4 (src/sim/closing.ts).
+ *
+ * With the `data` workload alone a seed generates exactly the run it generated before
+ * churn and groups existed: their actions draw from streams of their own and are not in
+ * the pick list when disabled.
  */
 import { createRandom, type Random } from '../random.js';
 import type { DataOp } from '../db/types.js';
-import type { Conditions, FaultsSpec, Scenario, Step } from '../scenario/types.js';
-import type { SimFault } from '../cli/sim.js';
+import type { FaultsSpec, Scenario, Step } from '../scenario/types.js';
+import { SIM_WORKLOADS, type SimFault, type SimWorkload } from './options.js';
+import { closingSteps, setupSteps } from './closing.js';
+import { churnActions } from './workloads/churn.js';
+import { groupActions } from './workloads/groups.js';
+import { oneOf, type GenContext, type GenAction } from './workloads/context.js';
 
 export const SIM_HEARTBEAT_MS = 100;
 /** Invariant 4's bound: after the final heal and restarts, the cluster settles within this. */
@@ -30,6 +41,8 @@ export interface GenerateOptions {
   nodes: number;
   steps: number;
   faults: readonly SimFault[];
+  /** Default: every workload. */
+  workloads?: readonly SimWorkload[];
   /** Bound of the final settle (invariant 4); tests shrink it to provoke a violation. */
   settleBoundMs?: number;
 }
@@ -38,6 +51,11 @@ export interface GeneratedRun {
   scenario: Scenario;
   /** Faults injected by kind, counted from the generated steps. */
   faults: Record<string, number>;
+  /** Churn and group operations by kind. */
+  workload: Record<string, number>;
+  /** Steps before the body (start, formation) and the first closing step: the shrinker keeps both ends. */
+  bodyStart: number;
+  closingStart: number;
   /** Index of the final waitFor (the settle) and of the closing expect: invariant 4 lives there. */
   settleStep: number;
   finalStep: number;
@@ -51,26 +69,42 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
   const pickNode = root.fork('nodes');
   const pickOp = root.fork('workload');
   const pickTime = root.fork('time');
-  const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  const workloads = new Set(opts.workloads ?? SIM_WORKLOADS);
+  const initial = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
   // each seed also draws the cluster's shape: modes, priorities, an unqualified node
   const shape = root.fork('cluster');
   const glup = shape.next() < 0.5 ? ('multicast' as const) : ('unicast' as const);
   const heartbeat = shape.next() < 0.5 ? ('multicast' as const) : ('unicast' as const);
-  const specs = ids.map((id) => ({ id, priority: shape.next() < 0.3 ? 1 + Math.floor(shape.next() * 3) : 0, qualified: true }));
-  if (ids.length >= 3 && shape.next() < 0.3) specs[Math.floor(shape.next() * ids.length)]!.qualified = false;
+  const specs = initial.map((id) => ({ id, priority: shape.next() < 0.3 ? 1 + Math.floor(shape.next() * 3) : 0, qualified: true }));
+  if (initial.length >= 3 && shape.next() < 0.3) specs[Math.floor(shape.next() * initial.length)]!.qualified = false;
   const enabled = new Set(opts.faults);
-  const counts: Record<string, number> = Object.fromEntries(opts.faults.map((f) => [f, 0]));
   const hb = SIM_HEARTBEAT_MS;
-  const down = new Set<string>();
-  /** Crashes allowed at once: a minority of the cluster. */
-  const maxDown = Math.floor((opts.nodes - 1) / 2);
-  let partitioned = false;
+  const frame = { initial, heartbeatMs: hb, settleBoundMs: opts.settleBoundMs ?? SETTLE_HEARTBEATS * hb };
+
+  const body: Step[] = [];
+  const ctx: GenContext = {
+    ids: [...initial],
+    members: new Set(initial),
+    down: new Set(),
+    partitioned: false,
+    steps: body,
+    counts: Object.fromEntries(opts.faults.map((f) => [f, 0])),
+    workload: {},
+    faultsEnabled: enabled,
+    heartbeatMs: hb,
+    nodeGone: [],
+    live: () => ctx.ids.filter((id) => ctx.members.has(id) && !ctx.down.has(id)),
+    maxDown: () => Math.floor((ctx.members.size - 1) / 2),
+    kill(id) {
+      ctx.down.add(id);
+      ctx.counts.kill = (ctx.counts.kill ?? 0) + 1;
+      body.push({ kill: [id] });
+      for (const fn of ctx.nodeGone) fn(id);
+    },
+  };
   let messageFaults: FaultsSpec = {};
   const written: { value: number | null }[] = KEYS.map(() => ({ value: null }));
   let nextValue = 1;
-
-  const live = () => ids.filter((id) => !down.has(id));
-  const steps: Step[] = [{ start: 'all' }, { waitFor: { manager: 'any', members: opts.nodes, converged: true, timeoutMs: 50 * hb } }];
 
   const dataOp = (): DataOp => {
     const k = Math.floor(pickOp.next() * KEYS.length);
@@ -96,8 +130,6 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
     return { batch: { ops: [{ set: { path, value } }, { set: { path: other, value: value + 0.5 } }] } };
   };
 
-  const oneOf = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r.next() * xs.length)]!;
-
   const setMessageFaults = (kind: 'drop' | 'duplicate' | 'delay') => {
     // the fault filter's `set` replaces all settings: carry the other kinds along
     const next: FaultsSpec = { ...messageFaults };
@@ -108,25 +140,25 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
       next.delayMs = [min, min + Math.floor(pickTime.between(1, 3 * hb))];
     }
     messageFaults = next;
-    counts[kind]!++;
-    steps.push({ faults: next });
+    ctx.counts[kind]!++;
+    body.push({ faults: next });
   };
 
-  type Action = () => boolean;
-  const actions: { weight: number; run: Action }[] = [
+  // The order and weights of this list are part of what a seed means: append, never reorder.
+  const actions: GenAction[] = [
     {
       weight: 5,
       run: () => {
-        const candidates = live();
+        const candidates = ctx.live();
         if (!candidates.length) return false;
-        steps.push({ update: { node: oneOf(pickNode, candidates), ...dataOp() } });
+        body.push({ update: { node: oneOf(pickNode, candidates), ...dataOp() } });
         return true;
       },
     },
     {
       weight: 2,
       run: () => {
-        steps.push({ wait: Math.floor(pickTime.between(1, 10 * hb)) });
+        body.push({ wait: Math.floor(pickTime.between(1, 10 * hb)) });
         return true;
       },
     },
@@ -135,11 +167,8 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
     actions.push({
       weight: 2,
       run: () => {
-        if (down.size >= maxDown) return false;
-        const id = oneOf(pickNode, live());
-        down.add(id);
-        counts.kill!++;
-        steps.push({ kill: [id] });
+        if (ctx.down.size >= ctx.maxDown()) return false;
+        ctx.kill(oneOf(pickNode, ctx.live()));
         return true;
       },
     });
@@ -149,10 +178,11 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
       weight: 2,
       run: () => {
         // a down node comes back; with none down, a live node crashes and restarts at once
-        const id = down.size && pickNode.next() < 0.8 ? oneOf(pickNode, [...down]) : oneOf(pickNode, live());
-        down.delete(id);
-        counts.restart!++;
-        steps.push({ restart: [id] });
+        const id = ctx.down.size && pickNode.next() < 0.8 ? oneOf(pickNode, [...ctx.down]) : oneOf(pickNode, ctx.live());
+        ctx.down.delete(id);
+        ctx.counts.restart!++;
+        body.push({ restart: [id] });
+        for (const fn of ctx.nodeGone) fn(id);
         return true;
       },
     });
@@ -161,20 +191,20 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
     actions.push({
       weight: 2,
       run: () => {
-        if (partitioned && pickAction.next() < 0.6) {
-          partitioned = false;
-          steps.push({ heal: true });
+        if (ctx.partitioned && pickAction.next() < 0.6) {
+          ctx.partitioned = false;
+          body.push({ heal: true });
           return true;
         }
-        const sideCount = opts.nodes >= 5 && pickAction.next() < 0.3 ? 3 : 2;
+        const sideCount = ctx.ids.length >= 5 && pickAction.next() < 0.3 ? 3 : 2;
         const sides: string[][] = Array.from({ length: sideCount }, () => []);
-        const shuffled = shuffle(pickNode, ids);
+        const shuffled = shuffle(pickNode, ctx.ids);
         // every side gets one node first, the rest fall anywhere
         shuffled.forEach((id, i) => sides[i < sideCount ? i : Math.floor(pickNode.next() * sideCount)]!.push(id));
         if (sides.some((s) => s.length === 0)) return false;
-        partitioned = true;
-        counts.partition!++;
-        steps.push({ partition: sides });
+        ctx.partitioned = true;
+        ctx.counts.partition!++;
+        body.push({ partition: sides });
         return true;
       },
     });
@@ -186,7 +216,7 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
       run: () => {
         if (Object.keys(messageFaults).length && pickAction.next() < 0.4) {
           messageFaults = {};
-          steps.push({ faults: 'none' });
+          body.push({ faults: 'none' });
           return true;
         }
         setMessageFaults(kind);
@@ -194,29 +224,26 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
       },
     });
   }
+  if (workloads.has('churn')) actions.push(...churnActions(ctx, root.fork('churn')));
+  if (workloads.has('groups')) actions.push(...groupActions(ctx, root.fork('groups')));
+  // without the data workload, updates are not drawn (waits and faults still are)
+  if (!workloads.has('data')) actions[0]!.weight = 0;
 
   const total = actions.reduce((s, a) => s + a.weight, 0);
   for (let generated = 0; generated < opts.steps; ) {
     let x = pickAction.next() * total;
     const action = actions.find((a) => (x -= a.weight) < 0) ?? actions[0]!;
-    if (action.run()) generated++;
+    if (action.weight > 0 && action.run()) generated++;
   }
 
-  // faults stop, the network heals, every down node comes back: invariant 4 must follow
-  steps.push({ heal: true }, { faults: 'none' });
-  if (down.size) steps.push({ restart: ids.filter((id) => down.has(id)) });
-  const settled: Conditions = { manager: 'any', members: opts.nodes, converged: true };
-  const settleStep = steps.length;
-  steps.push({ waitFor: { ...settled, timeoutMs: opts.settleBoundMs ?? SETTLE_HEARTBEATS * hb } });
-  // and it stays settled: a few heartbeats later the same holds (checked in full by the sim)
-  steps.push({ wait: 5 * hb });
-  const finalStep = steps.length;
-  steps.push({ expect: settled });
-
+  const setup = setupSteps(frame);
+  const closing = closingSteps(body, frame);
+  const steps = [...setup, ...body, ...closing.steps];
+  const closingStart = setup.length + body.length;
   const scenario: Scenario = {
     name: `sim-${opts.seed}`,
     seed: opts.seed,
-    description: `glup sim seed ${opts.seed}: ${opts.nodes} nodes, ${opts.steps} steps, faults ${opts.faults.join(',') || 'none'}, glup ${glup}, heartbeat ${heartbeat}`,
+    description: `glup sim seed ${opts.seed}: ${opts.nodes} nodes, ${opts.steps} steps, faults ${opts.faults.join(',') || 'none'}, workload ${[...workloads].join(',')}, glup ${glup}, heartbeat ${heartbeat}`,
     cluster: {
       name: `sim-${opts.seed}`,
       nodes: specs,
@@ -229,7 +256,15 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
     },
     steps,
   };
-  return { scenario, faults: counts, settleStep, finalStep };
+  return {
+    scenario,
+    faults: ctx.counts,
+    workload: ctx.workload,
+    bodyStart: setup.length,
+    closingStart,
+    settleStep: closingStart + closing.settleAt,
+    finalStep: closingStart + closing.finalAt,
+  };
 }
 
 function shuffle<T>(r: Random, xs: readonly T[]): T[] {

@@ -11,15 +11,19 @@ export type InvariantId =
   | 'committed-prefix'
   | 'acked-updates-survive'
   | 'settles-after-heal'
-  | 'no-crash';
+  | 'group-views'
+  | 'no-crash'
+  | 'membership-one-at-a-time';
 
-/** Number of each invariant in SPEC section 12 (group views, 5, are not generated yet). */
+/** Number of each invariant in SPEC section 12 (5 and 7 live in invariantGroups.ts and invariantMembership.ts). */
 export const INVARIANT_NUMBER: Record<InvariantId, number> = {
   'one-manager-per-epoch': 1,
   'committed-prefix': 2,
   'acked-updates-survive': 3,
   'settles-after-heal': 4,
+  'group-views': 5,
   'no-crash': 6,
+  'membership-one-at-a-time': 7,
 };
 
 export interface Violation {

@@ -1,14 +1,16 @@
 /**
  * Watches one scenario run from the outside (runScenario's hooks) and turns what the nodes
- * show — role and update events, `db`, `committedSeq`, metrics, logged errors — into the
- * observations the invariant checkers take (src/sim/invariants.ts).
+ * show — role, update and group-view events, `db`, `committedSeq`, metrics, logged errors —
+ * into the observations the invariant checkers take (src/sim/invariants*.ts). Only the
+ * public surface of a node is read (SPEC section 11), so the simulator keeps working when
+ * the core behind it is replaced.
  */
-import type { NodeRuntime } from '../actors/runtime.js';
+import type { GlupNode, GroupView, InspectionEvent, Role } from '../actors/types.js';
 import type { ClusterDb, UpdateRecord } from '../db/types.js';
 import type { Logger } from '../log.js';
 import type { RunHooks, StepOutcome } from '../scenario/run.js';
 import { stepKind, type Step } from '../scenario/types.js';
-import type { GeneratedRun } from './generate.js';
+import { groupViewsOf } from './groupViews.js';
 import {
   checkAckedUpdates,
   checkCommittedPrefix,
@@ -25,11 +27,21 @@ import {
   type ManagerObservation,
   type Violation,
 } from './invariants.js';
+import { checkGroupViews, checkRemovedMembersGone, type GroupViewObservation, type RemovalObservation, type ViewAnnouncement } from './invariantGroups.js';
+import { checkMembershipSteps, type MembershipObservation } from './invariantMembership.js';
 
 export interface StepRecord {
   ok: boolean;
   code?: string;
   error?: string;
+}
+
+/** Where the run's frame sits: the settle and the closing expect (src/sim/closing.ts). */
+export interface RunFrame {
+  initialMembers: readonly string[];
+  qualified: ReadonlyMap<string, boolean>;
+  settleStep: number;
+  finalStep: number;
 }
 
 export interface RunObserver {
@@ -39,27 +51,33 @@ export interface RunObserver {
   /** Virtual time of the last step's end. */
   simulatedMs(): number;
   /** How much was observed (tests check the checkers were fed). */
-  counts(): { managers: number; commits: number; acks: number; crashes: number };
+  counts(): { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number };
   /** Every violation seen, once the run is over. */
   violations(extra?: Violation[]): Violation[];
 }
 
+/** A node as the observer reads it: the public API, plus the clock where the core offers one. */
+type ObservedNode = GlupNode & { readonly clock?: { now(): number } };
+
 const MAY_FAIL = new Set(['update', 'join', 'leave', 'send']);
 
-export function observeRun(gen: GeneratedRun): RunObserver {
+export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionEvent) => void } = {}): RunObserver {
   const managers: ManagerObservation[] = [];
   const commits: CommitObservation[] = [];
   const acks: AckObservation[] = [];
   const crashes: CrashObservation[] = [];
+  const groupViews: GroupViewObservation[] = [];
+  const announced: ViewAnnouncement[] = [];
+  const removals: RemovalObservation[] = [];
+  const memberships: MembershipObservation[] = [];
   const stepViolations: Violation[] = [];
   const incarnations = new Map<string, number>();
-  const nodes = new Map<string, NodeRuntime>();
-  const handlerErrorsSeen = new Map<NodeRuntime, number>();
+  const nodes = new Map<string, ObservedNode>();
+  const stopped = new Set<string>();
+  const handlerErrorsSeen = new Map<ObservedNode, number>();
   const steps = new Map<number, StepRecord>();
-  let final: FinalNodeObservation[] | null = null;
+  let final: ReturnType<typeof snapshotFinal> | null = null;
   let lastT = 0;
-
-  const qualified = new Map(gen.scenario.cluster.nodes.map((n) => [n.id, n.qualified]));
 
   const logger = (bindings: Record<string, unknown>): Logger => ({
     debug: () => {},
@@ -70,37 +88,72 @@ export function observeRun(gen: GeneratedRun): RunObserver {
     child: (b) => logger({ ...bindings, ...b }),
   });
 
-  const onNode = (id: string, node: NodeRuntime) => {
+  const onNode = (id: string, node: ObservedNode) => {
     const incarnation = (incarnations.get(id) ?? 0) + 1;
     incarnations.set(id, incarnation);
     nodes.set(id, node);
     handlerErrorsSeen.set(node, 0);
-    node.on('role', (role: string) => {
-      if (role === 'manager') managers.push({ node: id, epoch: node.epoch, t: node.clock.now() });
+    const now = () => node.clock?.now() ?? lastT;
+    // per incarnation: the views and membership its last commit left
+    let lastMembers: string[] = [];
+    let lastViews = new Map<string, number>();
+    let lastDb: ClusterDb | null = null;
+    node.on('role', (role: Role) => {
+      if (role === 'manager') managers.push({ node: id, epoch: node.epoch, t: now() });
     });
-    node.on('update', (rec: UpdateRecord, db: ClusterDb) => {
-      const t = node.clock.now();
+    const onUpdate = (rec: UpdateRecord, after?: ClusterDb) => {
+      // the database right after this record (the core passes it; node.db when it does not)
+      const db = after ?? node.db;
+      const t = now();
       commits.push({ node: id, incarnation, seq: rec.seq, epoch: rec.epoch, id: rec.id, origin: rec.origin, dbDigest: dbDigest(db), t });
-      // a committed manager change names the manager of its epoch, as every node saw it
-      if ('membership' in rec.op && rec.op.membership.manager) {
-        managers.push({ node: rec.op.membership.manager, epoch: rec.op.membership.epoch ?? db.meta.epoch, t });
+      if ('membership' in rec.op) {
+        const m = rec.op.membership;
+        // a committed manager change names the manager of its epoch, as every node saw it
+        if (m.manager) managers.push({ node: m.manager, epoch: m.epoch ?? db.meta.epoch, t });
+        const removed = (m.remove ?? []).map((r) => r.id);
+        if (removed.length) {
+          const gone = new Set(removed);
+          const leftovers = groupViewsOf(db).flatMap((v) => v.members.filter((mid) => gone.has(mid.slice(mid.lastIndexOf('@') + 1))).map((mid) => `${v.group}:${mid}`));
+          removals.push({ node: id, seq: rec.seq, removed, leftovers, t });
+        }
       }
-    });
+      // every seq's membership, for the comparison with the next one (unchanged lists are shared)
+      lastMembers = lastDb && db.nodes === lastDb.nodes ? lastMembers : Object.keys(db.nodes).sort();
+      memberships.push({ node: id, seq: rec.seq, members: lastMembers, t });
+      const views = new Map<string, number>();
+      for (const v of groupViewsOf(db)) {
+        views.set(v.group, v.view);
+        if (lastViews.get(v.group) !== v.view) groupViews.push({ node: id, incarnation, seq: rec.seq, group: v.group, view: v.view, members: v.members, t });
+      }
+      lastViews = views;
+      lastDb = db;
+    };
+    node.on('update', onUpdate as (rec: UpdateRecord) => void);
+    if (extra.onInspect) node.inspect(extra.onInspect);
   };
 
-  const snapshotFinal = (): FinalNodeObservation[] =>
-    [...nodes.entries()].map(([id, n]) => ({
-      id,
-      role: n.role,
-      qualified: qualified.get(id) ?? true,
-      manager: n.manager,
-      backup: n.backup,
-      committedSeq: n.committedSeq,
-      dbDigest: dbDigest(n.db),
-      members: Object.values(n.db.nodes)
-        .filter((r) => r.status !== 'failed')
-        .map((r) => r.id),
-    }));
+  const onGroupView = (id: string, member: string, view: GroupView) => {
+    const t = nodes.get(id)?.clock?.now() ?? lastT;
+    announced.push({ node: id, incarnation: incarnations.get(id) ?? 0, member, group: view.group, view: view.view, members: [...view.members], t });
+  };
+
+  const snapshotFinal = () =>
+    [...nodes.entries()]
+      .filter(([id]) => !stopped.has(id))
+      .map(([id, n]) => ({
+        id,
+        role: n.role,
+        qualified: frame.qualified.get(id) ?? true,
+        manager: n.manager,
+        backup: n.backup,
+        committedSeq: n.committedSeq,
+        dbDigest: dbDigest(n.db),
+        members: Object.values(n.db.nodes)
+          .filter((r) => r.status !== 'failed')
+          .map((r) => r.id),
+        allMembers: Object.keys(n.db.nodes),
+        groupMembers: groupViewsOf(n.db).flatMap((v) => v.members.map((m) => `${v.group}:${m}`)),
+      }));
 
   const onStep = (i: number, step: Step, ok: boolean, t: number, outcome?: StepOutcome) => {
     lastT = t;
@@ -116,37 +169,46 @@ export function observeRun(gen: GeneratedRun): RunObserver {
       }
     }
     const kind = stepKind(step);
+    const ids = (sel: unknown): string[] => (sel === 'all' ? [...nodes.keys()] : (sel as string[]));
+    if (ok && 'stop' in step) for (const id of ids(step.stop)) stopped.add(id);
+    if ('restart' in step) for (const id of ids(step.restart)) stopped.delete(id);
     if (kind === 'update' && ok && outcome?.value) {
       const v = outcome.value as { seq: number; epoch: number };
       acks.push({ step: i, node: (step as { update: { node: string } }).update.node, seq: v.seq, epoch: v.epoch, t });
     }
     if (!ok && !MAY_FAIL.has(kind)) {
       // the runner stops at such a step: the cluster did not form, settle, or a fault step broke
-      const settling = i === 1 || i >= gen.settleStep;
+      const settling = i === 1 || i >= frame.settleStep;
+      // a graceful leave with a majority up and no partition that does not finish is a liveness failure
+      const liveness = settling || kind === 'stop' || kind === 'add';
       stepViolations.push({
-        invariant: settling ? 'settles-after-heal' : 'no-crash',
+        invariant: liveness ? 'settles-after-heal' : 'no-crash',
         detail: `step ${i} (${kind}) failed${i === 1 ? ' while the cluster formed' : ''}: ${outcome?.error ?? 'no error given'}`,
         t,
       });
     }
-    if (i === gen.finalStep && ok) final = snapshotFinal();
+    if (i === frame.finalStep && ok) final = snapshotFinal();
   };
 
   return {
-    hooks: { onNode, onStep, logger: logger({}) },
+    hooks: { onNode, onStep, onGroupView, logger: logger({}) },
     steps,
     simulatedMs: () => lastT,
-    counts: () => ({ managers: managers.length, commits: commits.length, acks: acks.length, crashes: crashes.length }),
-    violations(extra = []) {
+    counts: () => ({ managers: managers.length, commits: commits.length, acks: acks.length, crashes: crashes.length, views: announced.length, memberships: memberships.length }),
+    violations(extraViolations = []) {
+      const settled: FinalNodeObservation[] | null = final;
       const out = [
         ...stepViolations,
         ...checkOneManagerPerEpoch(managers),
         ...checkCommittedPrefix(commits),
         // the end-of-run parts need every node back and settled
-        ...checkAckedUpdates(acks, commits, final ?? []),
+        ...checkAckedUpdates(acks, commits, settled ?? []),
         ...(final ? [...checkFinalStates(final, commits), ...checkSettled(final)] : []),
+        ...checkGroupViews(groupViews, announced),
+        ...checkRemovedMembersGone(removals, final ? (final as ReturnType<typeof snapshotFinal>).map((f) => ({ id: f.id, members: f.allMembers, groupMembers: f.groupMembers })) : []),
         ...checkNoCrash(crashes),
-        ...extra,
+        ...checkMembershipSteps(memberships, frame.initialMembers),
+        ...extraViolations,
       ];
       // the lowest-numbered invariant leads: a broken prefix usually explains a failed settle
       return out.sort((x, y) => INVARIANT_NUMBER[x.invariant] - INVARIANT_NUMBER[y.invariant]);

@@ -1,18 +1,23 @@
 /**
- * `glup sim` (SPEC sections 9 and 12): for each seed, generate a scenario of random faults
- * and workload, run it on the memory transport in virtual time while observing the nodes,
- * and check the invariants. A violation prints the seed and invariant to stderr and writes
- * `sim-failure-<seed>.yaml`, a scenario that replays the run.
+ * `glup sim` (SPEC sections 9 and 12): for each seed, draw its shape, generate a scenario of
+ * random faults and workload, run it on the memory transport in virtual time while
+ * observing the nodes, and check the invariants. A violation is shrunk (src/sim/shrink.ts),
+ * prints the seed and invariant to stderr and writes `sim-failure-<seed>.yaml` (the shrunk
+ * run) and `sim-failure-<seed>.original.yaml` (the whole run). With `workers`, the seeds
+ * are spread over child processes (src/sim/pool.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SimOptions, SimSummary } from '../cli/sim.js';
-import { runScenario } from '../scenario/run.js';
+import type { InspectionEvent } from '../actors/types.js';
 import { validateScenarioValue } from '../scenario/parse.js';
-import { generateRun } from './generate.js';
-import { observeRun } from './observe.js';
+import { generateRun, SETTLE_HEARTBEATS, SIM_HEARTBEAT_MS } from './generate.js';
+import { executeRun, frameOf } from './execute.js';
 import { INVARIANT_NUMBER, type Violation } from './invariants.js';
+import { DEFAULT_SHRINK_RUNS, type SimOptions, type SimSummary } from './options.js';
 import { reproductionYaml } from './repro.js';
+import { shapeForSeed } from './shapes.js';
+import { shrinkRun } from './shrink.js';
+import { newSummary, addResult, finishSummary, failureLines } from './summary.js';
 
 /** Knobs for tests; the CLI uses the defaults. */
 export interface SimTuning {
@@ -22,67 +27,117 @@ export interface SimTuning {
   settleBoundMs?: number;
   /** Progress and violation lines (default: stderr). */
   log?: (line: string) => void;
+  /** Every inspection event of every node of the seed's run (not of the shrinking runs). */
+  onInspect?: (e: InspectionEvent) => void;
+  /** Transitions taken in a worker's run, as it reported them (coverage with workers). */
+  onTaken?: (keys: string[]) => void;
+  /** Every result as it arrives (workers: in completion order). */
+  onResult?: (r: SeedResult) => void;
+  /** The command that starts a worker, before its `sim --worker …` arguments (tests); default node bin/glup.js. */
+  workerCommand?: string[];
 }
 
 export interface SeedResult {
   seed: number;
+  /** The shape this seed ran with. */
+  nodes: number;
+  steps: number;
   violations: Violation[];
   faults: Record<string, number>;
+  workload: Record<string, number>;
   simulatedMs: number;
-  /** The reproduction file, when a violation was found. */
+  /** The reproduction file (shrunk when shrinking found a smaller run), when a violation was found. */
   scenarioFile: string | null;
+  /** The whole generated run's reproduction, beside a shrunk one. */
+  originalFile: string | null;
+  /** Generated steps before and after shrinking, and the runs it took. */
+  shrink?: { from: number; to: number; runs: number };
   /** How much the checkers were fed. */
-  observed: { managers: number; commits: number; acks: number; crashes: number };
+  observed: { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number };
+  /** Chart transitions the run took (set by coverage workers only). */
+  transitions?: string[];
+  /** The worker process that ran it and its resident memory after it, in MB (set by workers only). */
+  worker?: { pid: number; rssMb: number };
+}
+
+/** The seeds a batch runs: one, or `seeds` from `from` on. */
+export function seedsOf(opts: SimOptions): number[] {
+  if (opts.seed !== undefined) return [opts.seed];
+  const from = opts.from ?? 1;
+  return Array.from({ length: opts.seeds }, (_, i) => from + i);
 }
 
 export async function runSim(opts: SimOptions, tuning: SimTuning = {}): Promise<SimSummary> {
-  const log = tuning.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const seeds = opts.seed !== undefined ? [opts.seed] : Array.from({ length: opts.seeds }, (_, i) => i + 1);
-  const summary: SimSummary = { runs: 0, violations: 0, failures: [], faults: {}, simulatedMs: 0 };
-  for (const f of opts.faults) summary.faults[f] = 0;
-  for (const seed of seeds) {
-    const r = await runSeed(seed, opts, tuning);
-    summary.runs++;
-    summary.simulatedMs += r.simulatedMs;
-    for (const [k, n] of Object.entries(r.faults)) summary.faults[k] = (summary.faults[k] ?? 0) + n;
-    if (r.violations.length) {
-      const first = r.violations[0]!;
-      summary.violations++;
-      summary.failures.push({ seed, invariant: `${INVARIANT_NUMBER[first.invariant]} ${first.invariant}`, scenario: r.scenarioFile! });
-      log(`seed ${seed}: invariant ${INVARIANT_NUMBER[first.invariant]} (${first.invariant}) violated: ${first.detail}`);
-      for (const v of r.violations.slice(1, 5)) log(`  also ${v.invariant}: ${v.detail}`);
-      log(`  reproduce: glup run ${r.scenarioFile}`);
-    }
+  if (opts.workers && opts.workers > 0) {
+    const { runPool } = await import('./pool.js');
+    return runPool(opts, tuning);
   }
-  summary.simulatedMs = Math.round(summary.simulatedMs);
-  return summary;
+  const log = tuning.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const summary = newSummary(opts);
+  for (const seed of seedsOf(opts)) {
+    const r = await runSeed(seed, opts, tuning);
+    addResult(summary, r);
+    tuning.onResult?.(r);
+    for (const line of failureLines(r)) log(line);
+  }
+  return finishSummary(summary);
 }
 
-/** One seed: generate, run with observers, check, and write the reproduction on a violation. */
+/** One seed: generate, run with observers, check; on a violation shrink and write the reproductions. */
 export async function runSeed(seed: number, opts: SimOptions, tuning: SimTuning = {}): Promise<SeedResult> {
-  const gen = generateRun({ seed, nodes: opts.nodes, steps: opts.steps, faults: opts.faults, settleBoundMs: tuning.settleBoundMs });
+  const shape = shapeForSeed(seed, opts.nodes, opts.steps);
+  const gen = generateRun({ seed, ...shape, faults: opts.faults, workloads: opts.workloads, settleBoundMs: tuning.settleBoundMs });
   // normalized as a parsed file would be, so the written file replays exactly this scenario
   gen.scenario = validateScenarioValue(gen.scenario, `sim seed ${seed}`);
-  const observer = observeRun(gen);
-  const rejections: Violation[] = [];
-  const onRejection = (reason: unknown) => {
-    rejections.push({ invariant: 'no-crash', detail: `unhandled rejection: ${String((reason as Error)?.stack ?? reason)}`, t: observer.simulatedMs() });
+  const first = await executeRun(gen.scenario, frameOf(gen.scenario, gen.settleStep, gen.finalStep), tuning.onInspect);
+  const { violations, observer } = first;
+  const result: SeedResult = {
+    seed,
+    ...shape,
+    violations,
+    faults: gen.faults,
+    workload: gen.workload,
+    simulatedMs: observer.simulatedMs(),
+    scenarioFile: null,
+    originalFile: null,
+    observed: observer.counts(),
   };
-  process.on('unhandledRejection', onRejection);
-  try {
-    await runScenario(gen.scenario, { transport: 'memory', keepGoing: true }, observer.hooks);
-  } catch (e) {
-    rejections.push({ invariant: 'no-crash', detail: `the run threw: ${String((e as Error)?.stack ?? e)}` });
-  } finally {
-    // rejections of this run surface after a macrotask at the latest
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off('unhandledRejection', onRejection);
+  if (!violations.length) return result;
+
+  const outDir = tuning.outDir ?? '.';
+  const info = { ...shape, faults: opts.faults, ...(opts.workloads ? { workloads: opts.workloads } : {}) };
+  const budget = opts.shrinkRuns ?? DEFAULT_SHRINK_RUNS;
+  const shrunk =
+    budget > 0
+      ? await shrinkRun(
+          {
+            scenario: gen.scenario,
+            bodyStart: gen.bodyStart,
+            closingStart: gen.closingStart,
+            frame: { initial: gen.scenario.cluster.nodes.map((n) => n.id), heartbeatMs: SIM_HEARTBEAT_MS, settleBoundMs: tuning.settleBoundMs ?? SETTLE_HEARTBEATS * SIM_HEARTBEAT_MS },
+            target: violations[0]!,
+            budget,
+          },
+          first,
+        )
+      : null;
+  const file = join(outDir, `sim-failure-${seed}.yaml`);
+  if (shrunk && shrunk.bodyAfter < shrunk.bodyBefore) {
+    const original = join(outDir, `sim-failure-${seed}.original.yaml`);
+    await writeFile(original, reproductionYaml(gen.scenario, observer.steps, violations, info));
+    const shrink = { from: shrunk.bodyBefore, to: shrunk.bodyAfter, runs: shrunk.runs };
+    await writeFile(file, reproductionYaml(shrunk.scenario, shrunk.execution.observer.steps, shrunk.execution.violations, { ...info, shrunk: { ...shrink, original } }));
+    result.originalFile = original;
+    result.shrink = shrink;
+  } else {
+    await writeFile(file, reproductionYaml(gen.scenario, observer.steps, violations, info));
+    if (shrunk) result.shrink = { from: shrunk.bodyBefore, to: shrunk.bodyAfter, runs: shrunk.runs };
   }
-  const violations = observer.violations(rejections);
-  let scenarioFile: string | null = null;
-  if (violations.length) {
-    scenarioFile = join(tuning.outDir ?? '.', `sim-failure-${seed}.yaml`);
-    await writeFile(scenarioFile, reproductionYaml(gen.scenario, observer.steps, violations, opts));
-  }
-  return { seed, violations, faults: gen.faults, simulatedMs: observer.simulatedMs(), scenarioFile, observed: observer.counts() };
+  result.scenarioFile = file;
+  return result;
+}
+
+/** The invariant a result failed, as the summary names it: "<number> <id>". */
+export function invariantLabel(v: Violation): string {
+  return `${INVARIANT_NUMBER[v.invariant]} ${v.invariant}`;
 }

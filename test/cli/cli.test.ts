@@ -11,7 +11,7 @@ const cli = (...args: string[]) => runGlup(args);
 const FLAGS: Record<string, string[]> = {
   run: ['--transport', '--nats', '--persistence', '--seed', '--trace', '--report', '--keep-data', '--json'],
   replay: ['--json'],
-  sim: ['--seeds', '--seed', '--nodes', '--steps', '--faults', '--json'],
+  sim: ['--seeds', '--seed', '--from', '--workers', '--nodes', '--steps', '--faults', '--workload', '--check', '--coverage', '--json'],
   viz: ['--machine', '--format', '--out'],
   dashboard: ['--nats', '--cluster', '--trace', '--port'],
   node: [

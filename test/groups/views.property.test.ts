@@ -9,7 +9,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { memoryCluster } from '../helpers/protocolCluster.js';
-import { viewHistory, viewRecorder, viewSliceMismatch, type ViewEntry } from '../helpers/groupViews.js';
+import { viewHistory, viewRecorder, viewSliceMismatch, type ViewEntry } from '../../src/sim/groupViews.js';
 import { createRandom } from '../../src/random.js';
 import type { GroupHandle } from '../../src/actors/types.js';
 import type { UpdateRecord } from '../../src/db/types.js';

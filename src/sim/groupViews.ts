@@ -1,12 +1,13 @@
 /**
  * Ground truth for process-group views (SPEC 7): the sequence of views of a group, read
- * off a committed log by replaying its patches, and a recorder of the views each local
- * member was told about, to compare against it.
+ * off a committed log by replaying its patches or off a committed database, and a recorder
+ * of the views each local member was told about, to compare against it. glup sim's
+ * invariant 5 (src/sim/invariantGroups.ts) and the process-group tests share them.
  */
-import { applyRecordPatches } from '../../src/db/ops.js';
-import { emptyDb, type UpdateRecord } from '../../src/db/types.js';
-import { groupMembers } from '../../src/groups/view.js';
-import type { GroupView } from '../../src/actors/types.js';
+import { applyRecordPatches } from '../db/ops.js';
+import { emptyDb, type ClusterDb, type UpdateRecord } from '../db/types.js';
+import { groupMembers } from '../groups/view.js';
+import type { GroupView } from '../actors/types.js';
 
 export interface ViewEntry {
   view: number;
@@ -28,6 +29,13 @@ export function viewHistory(records: readonly UpdateRecord[], cluster: string, g
     members = next;
   }
   return history;
+}
+
+/** Every group's current view in a committed database: `view` is the seq of the change that made it. */
+export function groupViewsOf(db: ClusterDb): { group: string; view: number; members: string[] }[] {
+  return Object.keys(db.groups)
+    .sort()
+    .map((group) => ({ group, view: db.groups[group]!.view, members: groupMembers(db, group) }));
 }
 
 /** The views one member's `onView` received, as plain entries. */
