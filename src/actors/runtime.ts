@@ -25,6 +25,7 @@ import { clusterSettings, resolveSettings } from './settings.js';
 import { GroupHost } from './groups.js';
 import { watchCommitted } from './watch.js';
 import { answerAdmin } from './admin.js';
+import { messageEvent } from './messageEvents.js';
 import { Submitter } from './submitter.js';
 import { Election } from './election.js';
 import { Follower } from './follower.js';
@@ -243,6 +244,12 @@ export class NodeRuntime {
       faults: this.opts.faults,
       logger: this.logger,
       metrics: this.busMetrics,
+      // every message sent and delivered goes to node.inspect too (src/actors/messageEvents.ts)
+      tap: (dir, env, subject) => {
+        if (this.inspectors.size === 0) return;
+        const ev = messageEvent(this.id, dir, env, subject, this.cluster, round(this.clock.now()));
+        for (const fn of this.inspectors) fn(ev);
+      },
     });
     this.subscribe();
     this.actor = createActor(this.provideMachine(), {

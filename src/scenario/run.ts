@@ -26,7 +26,7 @@ import type { DataOp } from '../db/types.js';
 import { silentLogger, createLogger, type Logger } from '../log.js';
 import { evaluateConditions, nodeView } from './expect.js';
 import { buildSummary } from './summary.js';
-import { TraceRecorder, inspectionLine, type TraceEventLine } from './trace.js';
+import { TraceRecorder, commitLine, inspectionLine, type TraceEventLine } from './trace.js';
 import {
   stepKind,
   type ClusterView,
@@ -163,7 +163,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
     nodes.set(id, node);
     hooks.onNode?.(id, node);
     status.set(id, 'live');
-    node.inspect((e) => events.push({ ...inspectionLine(e), t: round(e.t - clockBase) }));
+    if (opts.inspect !== false) {
+      node.inspect((e) => events.push({ ...inspectionLine(e), t: round(e.t - clockBase) }));
+      node.on('update', (record) => events.push(commitLine(id, record, round(driver.now()))));
+    }
     node.on('role', (role: string) => {
       const t = round(driver.now());
       events.push({ kind: 'role', node: id, role: role as never, epoch: node.epoch, t });

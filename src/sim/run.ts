@@ -70,7 +70,7 @@ export async function runSeed(seed: number, opts: SimOptions, tuning: SimTuning 
   };
   process.on('unhandledRejection', onRejection);
   try {
-    await runScenario(gen.scenario, { transport: 'memory', keepGoing: true }, observer.hooks);
+    await runScenario(gen.scenario, { transport: 'memory', keepGoing: true, inspect: false }, observer.hooks);
   } catch (e) {
     rejections.push({ invariant: 'no-crash', detail: `the run threw: ${String((e as Error)?.stack ?? e)}` });
   } finally {
