@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createNode } from '../actors/createNode.js';
+import { serveInspectionFeed } from '../actors/inspectFeed.js';
 import type { NodeRuntime } from '../actors/runtime.js';
 import { startMetricsServer, type MetricsServer } from '../admin/metrics.js';
 import { natsTransport, type NatsTransport, type NatsTransportOptions } from '../bus/nats.js';
@@ -56,6 +57,8 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     ...(opts.initialMembers !== undefined && { initialMembers: opts.initialMembers }),
   });
   node.on('role', (role) => out(JSON.stringify({ event: 'role', node: node.id, role, epoch: node.epoch })));
+  // what `glup dashboard` shows of this node: its machines' states and its traffic, on request
+  const feed = serveInspectionFeed(node, { transport, logger });
 
   const shutdownRequested = new Promise<string>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
@@ -75,12 +78,15 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     // A data directory held by another process, a corrupt store that cannot be read, a port in use.
     process.stderr.write(`error: node ${opts.id}: ${(e as Error).message}\n`);
     await shutdown(node, store, transport, metrics, logger, { graceful: false });
+    feed.close();
     return EXIT_FAILED;
   }
 
   const signal = await shutdownRequested;
   logger.info('leaving the cluster', { signal });
+  // the feed goes on during the leave, so a dashboard sees the handover
   await shutdown(node, store, transport, metrics, logger, { graceful: true });
+  feed.close();
   return EXIT_OK;
 }
 

@@ -76,7 +76,7 @@ function drawState(p: StateLayout): string {
 function drawEdge(e: EdgeLayout, marker: string): string {
   const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
   const classes = ['edge', e.delayed ? 'delayed' : '', e.initial ? 'initial-edge' : ''].filter(Boolean).join(' ');
-  const events = [...new Set(e.transitions.map((t) => t.event))].join(' ');
+  const events = edgeEvents(e);
   const title = e.labels.length > 0 ? `<title>${xml(e.labels.join('; '))}</title>` : '';
   return `  <g class="${classes}" data-source="${xml(e.source)}" data-target="${xml(e.target)}" data-events="${xml(events)}"><path d="${d}" marker-end="url(#${marker}${e.delayed ? '-delayed' : ''})"/>${title}</g>`;
 }
@@ -84,7 +84,12 @@ function drawEdge(e: EdgeLayout, marker: string): string {
 function drawLabel(e: EdgeLayout, box: Box): string {
   const texts = e.labels.map((l, i) => `<text x="${round(box.x + 4)}" y="${round(box.y + (i + 1) * LINE_H - 3)}">${xml(l)}</text>`);
   const w = round(Math.max(box.w, Math.max(...e.labels.map((l) => l.length)) * CHAR_W + 8));
-  return `  <g class="edge ${e.delayed ? 'delayed ' : ''}edge-label" data-source="${xml(e.source)}" data-target="${xml(e.target)}"><rect class="label" x="${box.x}" y="${box.y}" width="${w}" height="${box.h}" rx="3"/>${texts.join('')}</g>`;
+  return `  <g class="edge ${e.delayed ? 'delayed ' : ''}edge-label" data-source="${xml(e.source)}" data-target="${xml(e.target)}" data-events="${xml(edgeEvents(e))}"><rect class="label" x="${box.x}" y="${box.y}" width="${w}" height="${box.h}" rx="3"/>${texts.join('')}</g>`;
+}
+
+/** The events an arrow stands for, `|`-separated (`after discovery` has a space). */
+function edgeEvents(e: EdgeLayout): string {
+  return [...new Set(e.transitions.map((t) => t.event))].join('|');
 }
 
 function arrowMarker(id: string, color: string): string {
