@@ -38,6 +38,10 @@ export type FeedEvent =
 
 export interface FeedBatch {
   node: string;
+  /** This feed's id (a restarted node has a new feed): with `offset`, lets a tool drop what it has seen. */
+  feed: string;
+  /** Position of `events[0]` in everything this feed recorded. */
+  offset: number;
   /** The first batch of a lease: `events` is the recent past, `actors` the current states. */
   first: boolean;
   events: FeedEvent[];
@@ -77,6 +81,11 @@ export function serveInspectionFeed(node: FeedNode, opts: InspectionFeedOptions)
   const logger = opts.logger ?? silentLogger();
   const history = opts.history ?? DEFAULT_HISTORY;
   const recent: FeedEvent[] = [];
+  /** Events dropped from the front of `recent` so far. */
+  let dropped = 0;
+  const feedId = `${node.id}@${clock.now()}`;
+  // the inspection stream's own precision (the node rounds to microseconds)
+  const now = () => Math.round(clock.now() * 1000) / 1000;
   const actors = new Map<string, unknown>();
   const tools = new Map<string, { until: number; sent: number; dbSeq: number; dbAt: number; fresh: boolean }>();
   const bus: Bus = createBus({ transport: opts.transport, cluster: node.cluster, node: node.id, idPrefix: `${node.id}-feed`, logger });
@@ -88,13 +97,14 @@ export function serveInspectionFeed(node: FeedNode, opts: InspectionFeedOptions)
     if (recent.length > history * 1.25) {
       const cut = recent.length - history;
       recent.splice(0, cut);
+      dropped += cut;
       for (const tool of tools.values()) tool.sent = Math.max(0, tool.sent - cut);
     }
   };
   const offs = [
     node.inspect(record),
-    node.on('role', (role: Role) => record({ type: 'role', node: node.id, role, epoch: node.epoch, t: clock.now() })),
-    node.on('update', (r: UpdateRecord) => record({ type: 'commit', node: node.id, seq: r.seq, epoch: r.epoch, origin: r.origin, op: r.op, t: clock.now() })),
+    node.on('role', (role: Role) => record({ type: 'role', node: node.id, role, epoch: node.epoch, t: now() })),
+    node.on('update', (r: UpdateRecord) => record({ type: 'commit', node: node.id, seq: r.seq, epoch: r.epoch, origin: r.origin, op: r.op, t: now() })),
   ];
 
   const sub = bus.subscribe(subjects.admin(node.cluster), (env: Envelope) => {
@@ -120,7 +130,7 @@ export function serveInspectionFeed(node: FeedNode, opts: InspectionFeedOptions)
         tools.delete(id);
         continue;
       }
-      const batch: FeedBatch = { node: node.id, first: tool.fresh, events: recent.slice(tool.sent), status: node.status() };
+      const batch: FeedBatch = { node: node.id, feed: feedId, offset: dropped + tool.sent, first: tool.fresh, events: recent.slice(tool.sent), status: node.status() };
       if (tool.fresh) batch.actors = Object.fromEntries(actors);
       const seq = node.committedSeq;
       if (seq !== tool.dbSeq && (tool.fresh || now - tool.dbAt >= DB_EVERY_MS)) {

@@ -15,7 +15,7 @@ import { createBus } from '../bus/bus.js';
 import type { Envelope } from '../bus/envelope.js';
 import { subjects, type Transport } from '../bus/transport.js';
 import type { ClusterDb } from '../db/types.js';
-import { canonicalLine, inspectionLine, type TraceEventLine } from '../scenario/trace.js';
+import { inspectionLine, type TraceEventLine } from '../scenario/trace.js';
 import type { DashboardLine, StatusLine } from './data.js';
 
 export interface LiveOptions {
@@ -69,8 +69,8 @@ export function connectLive(opts: LiveOptions): LiveSource {
   let members: Record<string, { role: string; status: string }> = {};
   let membersEpoch = 0;
   const lastStatus = new Map<string, string>();
-  /** Per node: the newest event time taken and the lines at that time (a renewed lease resends the recent past). */
-  const seen = new Map<string, { t: number; at: Set<string> }>();
+  /** Per node: its feed and the position of the next event not taken yet (a renewed lease resends the recent past). */
+  const seen = new Map<string, { feed: string; next: number; t: number }>();
   const actorsSeen = new Set<string>();
 
   const push = (line: DashboardLine) => {
@@ -82,33 +82,31 @@ export function connectLive(opts: LiveOptions): LiveSource {
     }
   };
 
-  const take = (node: string, line: TraceEventLine) => {
-    const s = seen.get(node) ?? { t: -Infinity, at: new Set<string>() };
-    seen.set(node, s);
-    const text = canonicalLine(line);
-    if (line.t < s.t || (line.t === s.t && s.at.has(text))) return;
-    if (line.t > s.t) {
-      s.t = line.t;
-      s.at = new Set();
-    }
-    s.at.add(text);
-    if (line.kind === 'transition') actorsSeen.add(`${node}\u0000${line.actor}`);
+  const take = (line: TraceEventLine) => {
+    if (line.kind === 'transition') actorsSeen.add(`${line.node}\u0000${line.actor}`);
     push(line);
   };
 
   const onBatch = (env: Envelope) => {
     const b = env.body as Partial<FeedBatch> | null;
-    if (!b || typeof b.node !== 'string' || b.node !== env.from || !Array.isArray(b.events)) return;
+    if (!b || typeof b.node !== 'string' || b.node !== env.from || !Array.isArray(b.events) || typeof b.offset !== 'number' || typeof b.feed !== 'string') return;
     const node = b.node;
-    for (const e of b.events) {
+    let s = seen.get(node);
+    if (!s || s.feed !== b.feed) seen.set(node, (s = { feed: b.feed, next: 0, t: -Infinity }));
+    b.events.forEach((e, i) => {
+      if (b.offset! + i < s!.next) return;
       const line = feedLine(node, e as FeedEvent);
-      if (line) take(node, line);
-    }
+      if (line) {
+        take(line);
+        s!.t = Math.max(s!.t, line.t);
+      }
+    });
+    s.next = Math.max(s.next, b.offset + b.events.length);
     // A tool that arrives late has not seen the transitions into the current states.
     if (b.first && b.actors && typeof b.actors === 'object') {
-      const t = seen.get(node)?.t ?? clock.now();
+      const t = Number.isFinite(s.t) ? s.t : clock.now();
       for (const [actor, value] of Object.entries(b.actors)) {
-        if (!actorsSeen.has(`${node}\u0000${actor}`)) take(node, { kind: 'transition', node, actor, event: '(current)', from: null, to: value, t });
+        if (!actorsSeen.has(`${node}\u0000${actor}`)) take({ kind: 'transition', node, actor, event: '(current)', from: null, to: value, t });
       }
     }
     if (b.db && typeof b.dbSeq === 'number' && !dbs.some((d) => d.seq === b.dbSeq)) {

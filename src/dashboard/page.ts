@@ -5,7 +5,8 @@
  * inlined in a fixed order.
  */
 import { readFileSync } from 'node:fs';
-import type { DashboardData } from './data.js';
+import type { RunSummary } from '../scenario/types.js';
+import type { DashboardData, DashboardLine } from './data.js';
 
 const SCRIPTS = ['util.js', 'model.js', 'timeline.js', 'sequence.js', 'charts.js', 'panels.js', 'app.js'];
 
@@ -41,7 +42,7 @@ export function renderPage(data: DashboardData): string {
   </div>
 </header>
 <main>
-  <section class="panel wide" id="summary" data-testid="summary" hidden></section>
+${data.summary ? runSummary(data.summary, data.events) : ''}
   <section class="panel wide"><h2>Timeline: roles, failovers and elections</h2><div class="timeline" id="timeline"></div><div class="legend" id="legend"></div></section>
   <section class="panel wide"><h2>Nodes</h2><div class="nodes" id="nodes" data-testid="nodes"></div></section>
   <section class="panel"><h2>Statecharts of <span class="selname" data-testid="selected"></span></h2><div class="charts" id="charts" data-testid="charts"></div></section>
@@ -55,6 +56,31 @@ ${js}
 </script>
 </body></html>
 `;
+}
+
+/** A run report's head: outcome, figures, final state and the steps (plain HTML, no script needed). */
+function runSummary(s: RunSummary, events: DashboardLine[]): string {
+  const f = s.final;
+  const m = s.metrics;
+  const steps = events.filter((e) => e.kind === 'step');
+  const rows = steps
+    .map((e) => {
+      const kind = Object.keys(e.step)[0] ?? '';
+      const arg = JSON.stringify((e.step as Record<string, unknown>)[kind]);
+      return `<tr class="${e.ok ? 'ok' : 'failed'}" data-testid="step-row"><td>${e.i}</td><td>${e.t.toFixed(1)} ms</td><td>${esc(kind)}</td><td class="op">${esc(arg)}</td><td>${e.ok ? 'ok' : `<span class="failed">FAILED</span> ${esc(e.error ?? '')}`}</td></tr>`;
+    })
+    .join('\n');
+  const roles = Object.entries(f.nodes)
+    .map(([id, r]) => `${esc(id)} ${esc(r)}`)
+    .join(', ');
+  return `<section class="panel wide" id="summary" data-testid="summary">
+  <h2>Run</h2>
+  <div class="summary-line"><b>${esc(s.scenario)}</b> <span class="${s.passed ? 'passed' : 'failed'}" data-testid="outcome">${s.passed ? 'passed' : 'FAILED'}</span> · seed ${s.seed} · transport ${esc(s.transport)} · ${s.steps.length} steps · failover ${m.failoverMs.length ? m.failoverMs.map((v) => `${v} ms`).join(', ') : 'none'} · update latency p50 ${m.updateLatencyMs.p50} ms, p99 ${m.updateLatencyMs.p99} ms · ${m.messages} messages, ${m.invalidMessages} invalid</div>
+  <div class="summary-line">final: manager <b>${esc(f.manager ?? 'none')}</b>, backup <b>${esc(f.backup ?? 'none')}</b>, epoch ${f.epoch}, seq ${f.seq}, ${f.converged ? 'converged' : 'NOT converged'} · ${roles}</div>
+  <details><summary>steps</summary><table class="log"><tr><th>#</th><th>t</th><th>kind</th><th>step</th><th>outcome</th></tr>
+${rows}
+</table></details>
+</section>`;
 }
 
 /** JSON that cannot end its script element: every `<` is escaped. */

@@ -6,6 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import { loadScenarioFile } from '../../src/scenario/parse.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { parseTrace, type InspectionLine, type TraceEventLine } from '../../src/scenario/trace.js';
+import { pathToFileURL } from 'node:url';
+import { runGlup } from '../helpers/cli.js';
 import { launchBrowser, screenshotPath, scrubTo, shownRoles, startDashboardProcess, type DashboardProcess } from '../helpers/browser.js';
 
 /**
@@ -155,5 +157,31 @@ test('the GLUP log, the database and playback', async (t) => {
   await page.getByTestId('play').click();
   const paused = Number(await page.evaluate(() => (globalThis as any).document.body.dataset.t));
   t.true(paused < events.at(-1)!.t);
+  await page.close();
+});
+
+test('glup run --report writes one self-contained page with the same timeline and sequence diagram', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'glup-report-'));
+  const report = join(dir, 'failover.html');
+  const r = await runGlup(['run', 'scenarios/manager-failover.yaml', '--report', report]);
+  t.is(r.code, 0, r.stderr);
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+  // no network at all: every request other than the file itself is refused
+  const requests: string[] = [];
+  await page.route('**/*', (route) => {
+    requests.push(route.request().url());
+    return route.request().url().startsWith('file:') ? route.continue() : route.abort();
+  });
+  await page.goto(pathToFileURL(report).href);
+  await page.waitForSelector('body[data-ready="true"]');
+  t.deepEqual(requests.filter((u) => !u.startsWith('file:')), []);
+  t.is(await page.getByTestId('outcome').textContent(), 'passed');
+  t.like(await shownRoles(page), { n2: 'manager', n3: 'backup', n1: 'client' });
+  t.is(await page.locator('[data-testid=marker][data-kind=failover][data-node=n2]').count(), 1);
+  await page.getByTestId('window').selectOption('120');
+  await scrubTo(page, takeoverT() + 0.5);
+  t.true((await page.locator('[data-testid=seq-arrow][data-msg-type=heartbeat][data-from=n1]').count()) > 0);
+  t.true((await page.locator('[data-testid=seq-arrow][data-msg-type=confirm-request][data-from=n2]').count()) > 0);
+  await page.screenshot({ path: screenshotPath('report-failover.png'), fullPage: true });
   await page.close();
 });

@@ -174,23 +174,9 @@
     setTimeout(poll, 700);
   }
 
-  function summary() {
-    const s = data.summary;
-    if (!s) return;
-    const box = $('summary');
-    box.hidden = false;
-    const f = s.final;
-    box.innerHTML =
-      '<h2>Run</h2><div class="summary-line"><b>' + G.esc(s.scenario) + '</b> <span class="' + (s.passed ? 'passed' : 'failed') + '" data-testid="outcome">' + (s.passed ? 'passed' : 'FAILED') + '</span>' +
-      ' · seed ' + s.seed + ' · transport ' + G.esc(s.transport) + ' · ' + s.steps.length + ' steps · failover ' + (s.metrics.failoverMs.length ? s.metrics.failoverMs.map((v) => v + ' ms').join(', ') : 'none') +
-      ' · update latency p50 ' + s.metrics.updateLatencyMs.p50 + ' ms, p99 ' + s.metrics.updateLatencyMs.p99 + ' ms · ' + s.metrics.messages + ' messages</div>' +
-      '<div class="summary-line">final: manager <b>' + G.esc(f.manager || 'none') + '</b>, backup <b>' + G.esc(f.backup || 'none') + '</b>, epoch ' + f.epoch + ', seq ' + f.seq + ', ' + (f.converged ? 'converged' : 'NOT converged') + '</div>';
-  }
-
   reindex();
   ui.t = ui.index.tEnd;
   controls();
-  summary();
   G.renderLegend($('legend'));
   G.renderSequenceLegend($('seq-legend'));
   render();

@@ -6,7 +6,7 @@
 (function (G) {
   'use strict';
 
-  const TOP = 46;
+  const TOP = 8;
   const LEFT = 64;
   const MIN_ROW = 20;
   const MAX_ROW = 64;
@@ -72,15 +72,17 @@
       svg.appendChild(G.svg('text', { class: 'axis', x: 4, y: r.y + 3 }, G.fmtMs(r.t - index.t0)));
       svg.appendChild(G.svg('line', { x1: LEFT - 4, x2: width - 8, y1: r.y, y2: r.y, stroke: '#f2f4f6' }));
     }
+    // lanes here; their heads in a header that stays put while the messages scroll
+    const headSvg = G.svg('svg', { viewBox: '0 0 ' + width + ' 38', height: 38, 'data-testid': 'sequence-heads' });
     for (const n of lanes) {
       const node = state.nodes[n];
       const role = node ? (node.down ? 'down' : node.role) : 'unknown';
-      svg.appendChild(G.svg('line', { class: 'lane', x1: laneX[n], x2: laneX[n], y1: TOP - 8, y2: height - 6 }));
+      svg.appendChild(G.svg('line', { class: 'lane', x1: laneX[n], x2: laneX[n], y1: 0, y2: height - 6 }));
       const head = G.svg('g', { class: 'lane-head', 'data-testid': 'seq-lane', 'data-node': n, 'data-role': role });
       head.appendChild(G.svg('rect', { x: laneX[n] - 34, y: 4, width: 68, height: 30, fill: G.ROLE_COLORS[role] || G.ROLE_COLORS.unknown }));
       head.appendChild(G.svg('text', { x: laneX[n], y: 17 }, n));
       head.appendChild(G.svg('text', { x: laneX[n], y: 30, 'font-size': 10, 'font-weight': 400 }, role));
-      svg.appendChild(head);
+      headSvg.appendChild(head);
     }
 
     const key = (m) => m.from + '|' + m.msgType + '|' + m.subject + '|' + m.epoch + '|' + JSON.stringify(m.summary);
@@ -136,14 +138,18 @@
         }
       }
     }
-    const atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 30;
-    box.replaceChildren(svg);
-    // the newest messages are at the bottom: keep them in view unless the reader scrolled up
-    if (atEnd || !box.dataset.scrolled) box.scrollTop = box.scrollHeight;
-    if (!box.dataset.listening) {
-      box.dataset.listening = '1';
-      box.addEventListener('scroll', () => (box.dataset.scrolled = box.scrollHeight - box.scrollTop - box.clientHeight < 30 ? '' : '1'));
+    let head = box.querySelector('.seq-head');
+    let body = box.querySelector('.seq-body');
+    if (!head) {
+      head = G.el('div', { class: 'seq-head' });
+      body = G.el('div', { class: 'seq-body' });
+      box.replaceChildren(head, body);
+      body.addEventListener('scroll', () => (body.dataset.scrolled = body.scrollHeight - body.scrollTop - body.clientHeight < 30 ? '' : '1'));
     }
+    head.replaceChildren(headSvg);
+    body.replaceChildren(svg);
+    // the newest messages are at the bottom: keep them in view unless the reader scrolled up
+    if (!body.dataset.scrolled) body.scrollTop = body.scrollHeight;
   };
 
   function arrow(fromNode, toNode, t1, t2, r, s, laneX, y, index, fast) {
