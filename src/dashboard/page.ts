@@ -4,7 +4,7 @@
  * The browser code lives in src/dashboard/client as plain scripts; they are read once and
  * inlined in a fixed order.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { RunSummary } from '../scenario/types.js';
 import type { DashboardData, DashboardLine } from './data.js';
 
@@ -12,10 +12,21 @@ const SCRIPTS = ['util.js', 'model.js', 'timeline.js', 'sequence.js', 'charts.js
 
 let assets: { css: string; js: string } | undefined;
 
+/**
+ * Beside this module when run from src/; a build (tsc) does not copy the scripts, so from
+ * dist/dashboard they are read from src/dashboard/client of the same checkout.
+ */
+function clientDir(): URL {
+  const here = new URL('./client/', import.meta.url);
+  if (existsSync(new URL('app.js', here))) return here;
+  return new URL('../../src/dashboard/client/', import.meta.url);
+}
+
 function clientAssets(): { css: string; js: string } {
+  const dir = clientDir();
   assets ??= {
-    css: readFileSync(new URL('./client/style.css', import.meta.url), 'utf8'),
-    js: SCRIPTS.map((f) => `// ---- ${f}\n${readFileSync(new URL(`./client/${f}`, import.meta.url), 'utf8')}`).join('\n'),
+    css: readFileSync(new URL('style.css', dir), 'utf8'),
+    js: SCRIPTS.map((f) => `// ---- ${f}\n${readFileSync(new URL(f, dir), 'utf8')}`).join('\n'),
   };
   return assets;
 }

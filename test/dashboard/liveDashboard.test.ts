@@ -101,8 +101,12 @@ test('live: roles and states of a three-process cluster, then the manager is kil
   await marker.waitFor({ timeout: 20_000 });
   await page.getByTestId('window').selectOption('120');
   await marker.locator('path').click();
-  t.is(await page.getByTestId('mode').textContent(), 'paused', 'going back in time pauses the live view');
   const takeoverAt = Number(await marker.getAttribute('data-t'));
+  // going back in time pauses the live view, at just after the takeover
+  await page.waitForFunction(
+    (at) => (globalThis as any).document.getElementById('mode').textContent === 'paused' && Number((globalThis as any).document.body.dataset.t) > at,
+    takeoverAt,
+  );
   const arrows = await page.getByTestId('seq-arrow').evaluateAll((gs: any[]) => gs.map((g) => ({ type: g.dataset.msgType as string, from: g.dataset.from as string, to: g.dataset.to as string, sent: Number(g.dataset.tSend) })));
   const lastBeat = Math.max(...arrows.filter((a) => a.type === 'heartbeat' && a.from === manager.id).map((a) => a.sent));
   t.true(Number.isFinite(lastBeat), 'the dead manager beat before');

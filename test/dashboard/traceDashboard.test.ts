@@ -151,7 +151,7 @@ test('the GLUP log, the database and playback', async (t) => {
   t.true(rows.some((r) => r.includes('"config.color"') && r.includes('blue') && r.includes('n3')), 'the update from n3 is in n4 log');
   t.is(await page.locator('[data-testid=db-tree] [data-path="data.config.color"]').textContent(), 'color: "blue"');
   // playback runs from the start and moves time forward
-  await page.getByTestId('speed').selectOption('1');
+  await page.getByTestId('speed').selectOption('0.1');
   await page.getByTestId('play').click();
   await page.waitForFunction(() => Number((globalThis as any).document.body.dataset.t) > 1);
   await page.getByTestId('play').click();

@@ -44,7 +44,7 @@ export interface DashboardProcess {
   stop(): Promise<void>;
 }
 
-export function startDashboardProcess(args: string[], timeoutMs = 60_000): Promise<DashboardProcess> {
+export function startDashboardProcess(args: string[], timeoutMs = 120_000): Promise<DashboardProcess> {
   const child = spawn('node', [join(repoRoot, 'bin', 'glup.js'), 'dashboard', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
