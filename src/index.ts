@@ -14,3 +14,5 @@ export { GlupError, type GlupErrorCode } from './errors.js';
 export type { ClusterDb, DataOp, UpdateRecord } from './db/types.js';
 export type { Transport } from './bus/transport.js';
 export type { Store } from './persistence/store.js';
+export { machines, type MachineName } from './machines/index.js';
+export { serveInspectionFeed, type InspectionFeed, type InspectionFeedOptions } from './actors/inspectFeed.js';

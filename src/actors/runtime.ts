@@ -27,6 +27,7 @@ import { answerSubmission } from './effects/coordinator.js';
 import { GroupHost } from './groups.js';
 import type { Channel, Counters, NodeHost } from './host.js';
 import { inspectionOf } from './inspection.js';
+import { messageEvent } from './messageEvents.js';
 import { provideNodeMachine } from './provide.js';
 import { Replica } from './replica.js';
 import { routeMessage } from './routes.js';
@@ -161,7 +162,20 @@ export class NodeRuntime implements NodeHost {
       this.markOpened();
       throw e;
     });
-    this.bus = createBus({ transport: this.opts.transport, cluster: this.cluster, node: this.id, faults: this.opts.faults, logger: this.logger, metrics: this.busMetrics });
+    this.bus = createBus({
+      transport: this.opts.transport,
+      cluster: this.cluster,
+      node: this.id,
+      faults: this.opts.faults,
+      logger: this.logger,
+      metrics: this.busMetrics,
+      // every message sent and delivered goes to node.inspect too (src/actors/messageEvents.ts)
+      tap: (dir, env, subject) => {
+        if (!this.inspectors.size) return;
+        const ev = messageEvent(this.id, dir, env, subject, this.cluster, Math.round(this.clock.now() * 1000) / 1000);
+        for (const fn of this.inspectors) fn(ev);
+      },
+    });
     this.edge = createEdge({ host: this, metrics: this.busMetrics, view: () => this.admissionView(), route: (env, body) => this.route(env, body) });
     const handler = (env: Envelope, raw: TransportMessage) => this.onMessage(env, raw);
     for (const s of [subjects.discovery, subjects.heartbeat, subjects.submit, subjects.update, subjects.admin]) this.bus.subscribe(s(this.cluster), handler);

@@ -97,7 +97,10 @@ export interface NodeMetrics {
 }
 
 /** One inspection event, already reduced to plain data (SPEC: the inspection stream is the trace). */
-export interface InspectionEvent {
+export type InspectionEvent = ActorInspectionEvent | MessageInspectionEvent;
+
+/** What an actor did: a transition (its state value changed), an event it took, an action it ran. */
+export interface ActorInspectionEvent {
   node: string;
   /** Stable actor id (systemId), never an XState session id. */
   actor: string;
@@ -106,6 +109,27 @@ export interface InspectionEvent {
   from?: unknown;
   to?: unknown;
   /** Virtual or wall time, ms since the network's start. */
+  t: number;
+}
+
+/**
+ * One protocol message this node sent or had delivered to a handler (the bus's `tap`). The
+ * summary holds the few fields that tell the protocol story (seq, seqs, commitSeq, term,
+ * granted, …), never a whole payload: no records, snapshots or application values.
+ */
+export interface MessageInspectionEvent {
+  node: string;
+  actor: 'bus';
+  type: 'message';
+  dir: 'send' | 'receive';
+  /** The envelope's type (src/bus/messageTypes.ts). */
+  msgType: string;
+  from: string;
+  /** The addressed node for a unicast; null for a publish to many (heartbeats, multicast updates, discovery). */
+  to: string | null;
+  subject: string;
+  epoch: number;
+  summary: Record<string, unknown>;
   t: number;
 }
 

@@ -135,7 +135,7 @@ async function adminRequest(bus: Bus, body: Record<string, unknown>, what: strin
   throw new GlupError(code, `${what} refused by ${env.from}: ${message}`);
 }
 
-function asStatusReply(body: unknown): StatusReply | undefined {
+export function asStatusReply(body: unknown): StatusReply | undefined {
   const b = body as Partial<StatusReply> | null;
   if (typeof b !== 'object' || b === null) return undefined;
   if (typeof b.id !== 'string' || typeof b.role !== 'string' || typeof b.epoch !== 'number') return undefined;

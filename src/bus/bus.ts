@@ -58,7 +58,15 @@ export interface BusOptions {
   maxPartialsPerSender?: number;
   /** An incomplete chunked message is forgotten this long after its first chunk (transport clock); default 30 s. */
   reassemblyTimeoutMs?: number;
+  /**
+   * Sees every envelope this bus sends (whole, before chunking: publish, request, reply) and
+   * every envelope it hands to a handler or returns from request(), after validation and the
+   * fault filter: the messages as the node lived them. It must not throw (a throw is logged).
+   */
+  tap?: BusTap;
 }
+
+export type BusTap = (dir: 'send' | 'receive', envelope: Envelope, subject: string) => void;
 
 export type EnvelopeHandler = (envelope: Envelope, raw: TransportMessage) => void;
 
@@ -89,6 +97,14 @@ export function createBus(opts: BusOptions): Bus {
   const logger = opts.logger ?? silentLogger();
   const metrics: BusMetrics = opts.metrics ?? { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
   const idPrefix = opts.idPrefix ?? node;
+  const tap = (dir: 'send' | 'receive', env: Envelope, subject: string) => {
+    if (!opts.tap) return;
+    try {
+      opts.tap(dir, env, subject);
+    } catch (e) {
+      logger.error('bus: tap threw', { node, subject, type: env.type, error: String(e) });
+    }
+  };
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!(Number.isInteger(chunkBytes) && chunkBytes >= 1 && chunkBytes <= MAX_CHUNK_BYTES)) {
@@ -185,6 +201,8 @@ export function createBus(opts: BusOptions): Bus {
     const env = envelope(type, body, epoch);
     const data = encode(env, subject);
     if (closed) return env;
+    // tapped before it leaves: a transport that delivers at once must not show the receipt first
+    tap('send', env, subject);
     transport.publish(subject, data);
     metrics.messagesSent++;
     return env;
@@ -195,6 +213,7 @@ export function createBus(opts: BusOptions): Bus {
     const data = encode(env, subject, maxMessageBytes);
     if (closed) return env;
     const sendOpts = publishOpts.reply === undefined ? undefined : { reply: publishOpts.reply };
+    tap('send', env, subject);
     if (data.byteLength <= chunkBytes) {
       transport.publish(subject, data, sendOpts);
     } else {
@@ -219,6 +238,7 @@ export function createBus(opts: BusOptions): Bus {
       const deliver = (env: Envelope, raw: TransportMessage) => {
         if (!active) return;
         metrics.messagesReceived++;
+        tap('receive', env, raw.subject);
         try {
           handler(env, raw);
         } catch (e) {
@@ -266,8 +286,10 @@ export function createBus(opts: BusOptions): Bus {
     async request(subject, type, body, { epoch, timeoutMs }) {
       if (closed) throw new GlupError('STOPPED', `request on ${subject}: the bus of ${node} is closed`);
       const startedAt = clock.now();
-      const data = encode(envelope(type, body, epoch), subject);
+      const sent = envelope(type, body, epoch);
+      const data = encode(sent, subject);
       metrics.messagesSent++;
+      tap('send', sent, subject);
       const raw = await transport.request(subject, data, { timeoutMs });
       const env = decode(raw);
       // A reply the filter drops (or an invalid one) is a lost reply: the caller sees the timeout it would see.
@@ -282,6 +304,7 @@ export function createBus(opts: BusOptions): Bus {
       }
       if (closed) throw new GlupError('STOPPED', `request on ${subject}: the bus of ${node} closed while waiting`);
       metrics.messagesReceived++;
+      tap('receive', env!, raw.subject);
       return env!;
     },
     reply(raw, type, body, { epoch }) {

@@ -31,6 +31,8 @@ export const MESSAGE_TYPES = [
   'admin-request', // glup switchover / remove
   'admin-reply',
   'chunk', // one piece of a payload larger than one message
+  'inspect-request', // dashboard -> nodes (admin subject): send me your inspection feed for leaseMs
+  'inspect-feed', // node -> dashboard: inspection events, status and, when it changed, the database
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];

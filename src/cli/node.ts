@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createNode } from '../actors/createNode.js';
+import { serveInspectionFeed } from '../actors/inspectFeed.js';
 import type { NodeRuntime } from '../actors/runtime.js';
 import { startMetricsServer, type MetricsServer, type StatusSource } from '../admin/metrics.js';
 import { natsTransport, type NatsTransport, type NatsTransportOptions } from '../bus/nats.js';
@@ -110,6 +111,8 @@ interface Life {
   node: NodeRuntime;
   /** Resolves with the first failure of the store; the node is already being killed then. */
   storeFailed: Promise<StoreFault>;
+  /** What `glup dashboard` shows of this node: its machines' states and its traffic, on request. */
+  feed: { close(): void };
 }
 
 async function startLife(opts: NodeCommandOptions, connectOptions: NatsTransportOptions, logger: Logger): Promise<Life> {
@@ -139,7 +142,7 @@ async function startLife(opts: NodeCommandOptions, connectOptions: NatsTransport
     node.kill().catch((e) => logger.warn('stopping the node after a store failure', { error: String(e) }));
     failed(h.lastError);
   });
-  return { transport, store, node, storeFailed };
+  return { transport, store, node, storeFailed, feed: serveInspectionFeed(node, { transport, logger }) };
 }
 
 const RETRY_FIRST_MS = 1000;
@@ -189,6 +192,8 @@ async function shutdown(life: Life, metrics: MetricsServer | null, logger: Logge
     logger.warn('graceful leave failed; stopping abruptly', { error: String(e) });
     await node.kill().catch(() => undefined);
   }
+  // the feed went on during the leave, so a dashboard saw the handover
+  life.feed.close();
   await store.close().catch((e) => logger.warn('closing the store failed', { error: String(e) }));
   await transport.close().catch(() => undefined);
   await metrics?.close();

@@ -90,7 +90,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   for (const [i, r] of results.entries()) {
     const source = sources[i]!;
     if (flags.trace) await writeTraceFile(outputPath(flags.trace, names, i), r.trace);
-    if (flags.report) await writeFile(outputPath(flags.report, names, i), renderReport(r.summary, r.trace));
+    if (flags.report) await writeFile(outputPath(flags.report, names, i), await renderReport(r.summary, r.trace));
     log(outcomeLine(source, r));
     if (flags.timeline) out(`${formatTimeline(r.summary, r.trace)}\n`);
   }

@@ -2,10 +2,12 @@
 import { Option, type Command } from 'commander';
 import { EXIT_FAILED, EXIT_OK, loadImplementation, UsageError } from './common.js';
 
+export type VizFormat = 'mermaid' | 'svg' | 'json' | 'xstate';
+
 export interface VizOptions {
   /** One machine by name; all machines when absent. */
   machine?: string;
-  format: 'mermaid' | 'svg' | 'json';
+  format: VizFormat;
   /** Directory to write one file per machine; stdout when absent. */
   out?: string;
 }
@@ -16,9 +18,9 @@ export type ExportMachines = (opts: VizOptions) => Promise<void>;
 export function register(program: Command): void {
   program
     .command('viz')
-    .description('export the statecharts of the node, coordinator and process-group machines')
+    .description('export the statecharts (src/machines): mermaid, SVG laid out by ELK, the JSON graph, or XState JSON config')
     .option('--machine <name>', 'one machine (default: all)')
-    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'svg', 'json']).default('mermaid'))
+    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'svg', 'json', 'xstate']).default('mermaid'))
     .option('--out <dir>', 'write one file per machine here (default: stdout)')
     .action(async (flags: VizOptions) => {
       const exportMachines = await loadImplementation<ExportMachines>('../viz/export.js', 'exportMachines', 'viz');

@@ -27,7 +27,7 @@ import type { DataOp } from '../db/types.js';
 import { silentLogger, createLogger, type Logger } from '../log.js';
 import { evaluateConditions, nodeView } from './expect.js';
 import { buildSummary } from './summary.js';
-import { TraceRecorder, inspectionLine, type TraceEventLine } from './trace.js';
+import { TraceRecorder, commitLine, inspectionLine, type TraceEventLine } from './trace.js';
 import {
   stepKind,
   type ClusterView,
@@ -103,6 +103,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
   // Events of one virtual instant may be recorded in the order real file I/O completes;
   // sorting by (time, node) keeps traces byte-identical per seed while each node's order stays.
   const events: TraceEventLine[] = [];
+  // The trace ends with the last step: the nodes the run stops afterwards are not part of the
+  // scenario, and a trace that ended with every node stopped would show no final state.
+  let recording = true;
+  const record = (line: TraceEventLine) => {
+    if (recording) events.push(line);
+  };
   const dataDir = persistence === 'file' ? (opts.keepData ? opts.keepData : await mkdtemp(join(tmpdir(), 'glup-run-'))) : null;
   const specs = new Map<string, NodeSpec>(scenario.cluster.nodes.map((n) => [n.id, n]));
   const initialMembers = scenario.cluster.nodes.map((n) => n.id);
@@ -166,10 +172,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
     nodes.set(id, node);
     hooks.onNode?.(id, node);
     status.set(id, 'live');
-    node.inspect((e) => events.push({ ...inspectionLine(e), t: round(e.t - clockBase) }));
+    if (opts.inspect !== false) {
+      node.inspect((e) => record({ ...inspectionLine(e), t: round(e.t - clockBase) }));
+      node.on('update', (r) => record(commitLine(id, r, round(driver.now()))));
+    }
     node.on('role', (role: string) => {
       const t = round(driver.now());
-      events.push({ kind: 'role', node: id, role: role as never, epoch: node.epoch, t });
+      record({ kind: 'role', node: id, role: role as never, epoch: node.epoch, t });
       if (role === 'manager' && pendingFailoverSince !== null) {
         lastFailoverMs = round((node.lastTakeoverAt ?? driver.clock.now()) - pendingFailoverSince);
         failoverMs.push(lastFailoverMs);
@@ -331,19 +340,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
       try {
         await runStep(step);
         outcome.push({ step, ok: true });
-        events.push({ kind: 'step', i, step, ok: true, t: round(driver.now()) });
+        record({ kind: 'step', i, step, ok: true, t: round(driver.now()) });
         hooks.onStep?.(i, step, true, driver.now(), stepValue === undefined ? undefined : { value: stepValue });
       } catch (e) {
         const msg = e instanceof StepFailure ? e.message : e instanceof Error ? e.message : String(e);
         const code = e instanceof StepFailure ? e.code : e instanceof GlupError ? e.code : undefined;
         outcome.push({ step, ok: false });
-        events.push({ kind: 'step', i, step, ok: false, t: round(driver.now()), error: msg });
+        record({ kind: 'step', i, step, ok: false, t: round(driver.now()), error: msg });
         hooks.onStep?.(i, step, false, driver.now(), { error: msg, ...(code ? { code } : {}) });
         passed = false;
         if (!(opts.keepGoing && mayFail.has(stepKind(step)))) break;
       }
     }
   } finally {
+    recording = false;
     var finalView = view();
     let messages = messagesBefore;
     let invalid = invalidBefore;

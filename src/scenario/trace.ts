@@ -1,7 +1,8 @@
 /**
  * Traces: JSON lines. The first line is the header (glup version, the whole parsed
  * scenario, the seed and the behaviour-changing overrides); then one canonical line per
- * step outcome, role change and actor transition, in the order they happened.
+ * step outcome, role change, actor transition, protocol message sent or delivered, and
+ * update committed on a node, in the order they happened.
  *
  * Canonical means: the fields of a line in a fixed order, nested objects with sorted keys,
  * no file paths, no wall-clock stamps, no XState session ids. Two runs of the same
@@ -11,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { InspectionEvent, Role } from '../actors/types.js';
+import type { Op, UpdateRecord } from '../db/types.js';
 import { validateScenarioValue, ScenarioError } from './parse.js';
 import type { PersistenceKind, Scenario, Step, TransportKind } from './types.js';
 
@@ -52,7 +54,32 @@ export interface InspectionLine {
   t: number;
 }
 
-export type TraceEventLine = StepLine | RoleLine | InspectionLine;
+/** A protocol message a node sent or had delivered (the bus's tap; actors/messageEvents.ts). */
+export interface MessageLine {
+  kind: 'message';
+  node: string;
+  dir: 'send' | 'receive';
+  msgType: string;
+  from: string;
+  to: string | null;
+  subject: string;
+  epoch: number;
+  summary: Record<string, unknown>;
+  t: number;
+}
+
+/** An update committed on a node (node.on('update')): its GLUP log entry, without patches or wall time. */
+export interface CommitLine {
+  kind: 'commit';
+  node: string;
+  seq: number;
+  epoch: number;
+  origin: string;
+  op: Op;
+  t: number;
+}
+
+export type TraceEventLine = StepLine | RoleLine | InspectionLine | MessageLine | CommitLine;
 export type TraceLine = TraceHeader | TraceEventLine;
 
 const FIELD_ORDER: Record<TraceLine['kind'], readonly string[]> = {
@@ -62,6 +89,8 @@ const FIELD_ORDER: Record<TraceLine['kind'], readonly string[]> = {
   transition: ['kind', 'node', 'actor', 'event', 'from', 'to', 't'],
   event: ['kind', 'node', 'actor', 'event', 'from', 'to', 't'],
   action: ['kind', 'node', 'actor', 'event', 'from', 'to', 't'],
+  message: ['kind', 'node', 'dir', 'msgType', 'from', 'to', 'subject', 'epoch', 'summary', 't'],
+  commit: ['kind', 'node', 'seq', 'epoch', 'origin', 'op', 't'],
 };
 
 /** JSON with object keys sorted at every level; undefined fields are left out. */
@@ -80,13 +109,19 @@ export function stableStringify(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-/** The one canonical text of a line: its fields in FIELD_ORDER, nested values key-sorted. */
+/**
+ * The one canonical text of a line: its fields in FIELD_ORDER, nested values key-sorted.
+ * Fields a line of its kind does not have follow, sorted, so an edited line never reads as
+ * the recorded one (replay would call it identical otherwise).
+ */
 export function canonicalLine(line: TraceLine): string {
   const order = FIELD_ORDER[line.kind];
   if (!Object.hasOwn(FIELD_ORDER, line.kind)) throw new Error(`unknown trace line kind ${JSON.stringify((line as { kind: unknown }).kind)}`);
+  const record = line as unknown as Record<string, unknown>;
+  const extra = Object.keys(record).filter((k) => !order.includes(k)).sort();
   const parts: string[] = [];
-  for (const k of order) {
-    const v = (line as unknown as Record<string, unknown>)[k];
+  for (const k of [...order, ...extra]) {
+    const v = record[k];
     if (v !== undefined) parts.push(`${JSON.stringify(k)}:${stableStringify(v)}`);
   }
   return `{${parts.join(',')}}`;
@@ -98,11 +133,19 @@ export const GLUP_VERSION: string = (() => {
   return pkg.version;
 })();
 
-export function inspectionLine(e: InspectionEvent): InspectionLine {
+export function inspectionLine(e: InspectionEvent): InspectionLine | MessageLine {
+  if (e.type === 'message') {
+    const { node, dir, msgType, from, to, subject, epoch, summary, t } = e;
+    return { kind: 'message', node, dir, msgType, from, to, subject, epoch, summary, t };
+  }
   const line: InspectionLine = { kind: e.type, node: e.node, actor: e.actor, event: e.event, t: e.t };
   if (e.from !== undefined) line.from = e.from;
   if (e.to !== undefined) line.to = e.to;
   return line;
+}
+
+export function commitLine(node: string, r: UpdateRecord, t: number): CommitLine {
+  return { kind: 'commit', node, seq: r.seq, epoch: r.epoch, origin: r.origin, op: r.op, t };
 }
 
 /** Collects a run's canonical lines in memory (runs are bounded; the CLI writes the file). */

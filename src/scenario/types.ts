@@ -226,6 +226,12 @@ export interface RunOptions {
    * run goes on (glup sim's random workload, where such failures are expected).
    */
   keepGoing?: boolean;
+  /**
+   * Record the inspection stream (transitions, messages, commits) into the trace; default
+   * true. glup sim turns it off: it checks invariants through hooks and never reads the
+   * trace, and the messages would cost it a quarter of its time.
+   */
+  inspect?: boolean;
 }
 
 export interface ScenarioRunResult {

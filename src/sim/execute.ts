@@ -32,7 +32,8 @@ export async function executeRun(scenario: Scenario, frame: RunFrame, onInspect?
   };
   process.on('unhandledRejection', onRejection);
   try {
-    await runScenario(scenario, { transport: 'memory', keepGoing: true }, observer.hooks);
+    // the sim reads no trace: the inspection stream is recorded only for the coverage tool
+    await runScenario(scenario, { transport: 'memory', keepGoing: true, inspect: false }, observer.hooks);
   } catch (e) {
     rejections.push({ invariant: 'no-crash', detail: `the run threw: ${String((e as Error)?.stack ?? e)}` });
   } finally {

@@ -21,6 +21,11 @@ export interface GraphState {
   exit: string[];
   /** The `src` of each invoked actor. */
   invokes: string[];
+  /** The state's tags (`manager`, `voting`, …): what a reader and `snapshot.hasTag` go by. */
+  tags: string[];
+  /** `shallow` or `deep` for a history state. */
+  history?: 'shallow' | 'deep';
+  description?: string;
 }
 
 export interface GraphTransition {
@@ -52,6 +57,9 @@ interface StateNodeLike {
   entry: unknown[];
   exit: unknown[];
   invoke: Array<{ src: unknown; id: string }>;
+  tags: string[];
+  history?: 'shallow' | 'deep' | false;
+  description?: string;
   initial?: { target: StateNodeLike[] };
   transitions: Map<string, TransitionLike[]>;
   always?: TransitionLike[];
@@ -81,6 +89,9 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
       entry: node.entry.filter((a) => !isDelayBookkeeping(a)).map(actionName),
       exit: node.exit.filter((a) => !isDelayBookkeeping(a)).map(actionName),
       invokes: node.invoke.map((inv) => (typeof inv.src === 'string' ? inv.src : inv.id)),
+      tags: [...node.tags],
+      ...(node.type === 'history' && node.history ? { history: node.history } : {}),
+      ...(node.description !== undefined ? { description: node.description } : {}),
     });
     const all = [...[...node.transitions.values()].flat(), ...(node.always ?? [])];
     for (const t of all) graph.transitions.push(transitionOf(id, t, idOf));
@@ -88,6 +99,14 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
   };
   walk(machine.root as unknown as StateNodeLike, null);
   return graph;
+}
+
+/** `EVENT [guard] / action, action`; delayed ones read `after discovery`. */
+export function transitionLabel(t: GraphTransition): string {
+  let label = t.event;
+  if (t.guard !== undefined) label += ` [${t.guard}]`;
+  if (t.actions.length > 0) label += ` / ${t.actions.join(', ')}`;
+  return label;
 }
 
 function transitionOf(source: string, t: TransitionLike, idOf: (n: StateNodeLike) => string): GraphTransition {

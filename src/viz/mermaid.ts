@@ -3,7 +3,7 @@
  * declared outside the composite states it crosses, so each transition is written inside
  * the innermost composite state holding both its ends.
  */
-import type { GraphState, GraphTransition, MachineGraph } from './graph.js';
+import { transitionLabel, type GraphState, type GraphTransition, type MachineGraph } from './graph.js';
 
 const MERMAID_KEYWORDS = new Set(['state', 'note', 'end', 'direction', 'class', 'classdef', 'style', 'click', 'as', 'hide']);
 
@@ -33,7 +33,7 @@ export function toMermaid(graph: MachineGraph): string {
     }
     for (const t of transitionsIn.get(scope.id) ?? []) {
       const from = mermaidId(t.source);
-      const label = transitionLabel(t);
+      const label = sanitize(transitionLabel(t));
       const targets = t.target.length > 0 ? t.target : [t.source];
       for (const target of targets) lines.push(`${indent}${from} --> ${mermaidId(target)} : ${label}`);
     }
@@ -59,16 +59,9 @@ export function toMermaid(graph: MachineGraph): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `EVENT [guard] / action, action`; delayed ones read `after discovery`. */
-export function transitionLabel(t: GraphTransition): string {
-  let label = t.event;
-  if (t.guard !== undefined) label += ` [${t.guard}]`;
-  if (t.actions.length > 0) label += ` / ${t.actions.join(', ')}`;
-  return sanitize(label);
-}
-
 function stateNotes(s: GraphState): string[] {
   return [
+    ...(s.tags.length > 0 ? [s.tags.map((tag) => `tag ${tag}`).join(', ')] : []),
     ...s.entry.map((a) => `entry / ${a}`),
     ...s.exit.map((a) => `exit / ${a}`),
     ...s.invokes.map((src) => `invoke ${src}`),

@@ -97,21 +97,26 @@ test('the timeline shows who was manager when, failovers and updates', (t) => {
   t.regex(text, /step 2 {3}kill \["n1"\] {2}ok/);
 });
 
-test('the HTML report is self-contained and shows steps, roles and epochs', (t) => {
-  const html = renderReport(summary(), trace());
+test('the HTML report is self-contained: the dashboard page with the run, its steps and its trace inline', async (t) => {
+  const html = await renderReport(summary(), trace());
   t.true(html.startsWith('<!doctype html>'));
-  t.false(/https?:\/\//.test(html.replace('http://www.w3.org/2000/svg', '')), 'no network references');
-  t.false(/<script[^>]+src=|<link /.test(html));
-  t.regex(html, /<rect [^>]*fill="#c0392b"><title>n1 manager \(epoch 1\) 210\.0–400\.0 ms<\/title>/);
-  t.regex(html, /n2 manager \(epoch 2\) 710\.0–800\.0 ms/);
-  t.regex(html, /310 ms/);
-  t.regex(html, /<td>kill<\/td>/);
+  t.false(/https?:\/\//.test(html.replaceAll('http://www.w3.org/2000/svg', '')), 'no network references');
+  t.false(/<script[^>]+src=|<link (?!rel="icon" href="data:)/.test(html), 'no external script or stylesheet');
+  t.regex(html, /data-testid="outcome">passed</);
+  t.regex(html, /failover 310 ms/);
+  t.regex(html, /<td>kill<\/td><td class="op">\[&quot;n1&quot;\]<\/td>/);
+  t.regex(html, /final: manager <b>n2<\/b>, backup <b>n3<\/b>, epoch 2, seq 17, converged/);
+  // the timeline and sequence diagram are drawn in the page from the trace it carries
+  const data = JSON.parse(html.match(/<script type="application\/json" id="glup-data">([^<]*)<\/script>/)![1]!);
+  t.is(data.mode, 'report');
+  t.is(data.events.filter((e: { kind: string }) => e.kind === 'role').length, 3);
+  t.true(data.charts.some((c: { name: string }) => c.name === 'node'));
   t.false(html.includes('<script>alert'));
 });
 
-test('report text is escaped', (t) => {
+test('report text is escaped', async (t) => {
   const s = { ...summary(), scenario: '<img src=x onerror=alert(1)>' };
-  const html = renderReport(s, trace());
+  const html = await renderReport(s, trace());
   t.false(html.includes('<img src=x'));
   t.true(html.includes('&lt;img src=x'));
 });
