@@ -64,7 +64,8 @@ export function createEdge({ host, metrics, view, route }: EdgeOptions): Edge {
     const verdict = admit(view(), facts);
     switch (verdict.verdict) {
       case 'own':
-        return;
+        // a node's own group message reaches its own members; its own protocol messages nothing
+        return env.type === 'group-message' ? route(env, body) : undefined;
       case 'invalid':
         return invalid(env, verdict.reason);
       case 'fenced':

@@ -32,6 +32,13 @@ const SCALAR_FIELDS = [
   'group',
   'view',
   'to',
+  'prevote',
+  'phase',
+  'match',
+  'hint',
+  'member',
+  'membershipSeq',
+  'leaving',
 ] as const;
 
 /** Longest seq list kept whole; a longer one is summarized as first, last and count. */
@@ -91,6 +98,13 @@ export function summarize(body: unknown): Record<string, unknown> {
   if (Array.isArray(b.records)) Object.assign(out, seqList('seqs', b.records.map((r) => (r as { seq?: unknown })?.seq)));
   if (Array.isArray(b.acks)) Object.assign(out, seqList('acks', b.acks.map((a) => (a as { seq?: unknown })?.seq)));
   if (Array.isArray(b.members)) out.members = b.members.length;
+  const prev = b.prev as { seq?: unknown } | undefined;
+  if (typeof prev?.seq === 'number') out.prevSeq = prev.seq;
+  const about = b.node as { id?: unknown } | undefined;
+  if (typeof about?.id === 'string') out.node = about.id;
+  const position = b.position as { lastSeq?: unknown; lastEpoch?: unknown } | undefined;
+  if (typeof position?.lastSeq === 'number') out.lastSeq = position.lastSeq;
+  if (typeof position?.lastEpoch === 'number') out.lastEpoch = position.lastEpoch;
   const snapshot = b.snapshot as { seq?: unknown } | undefined;
   if (typeof snapshot?.seq === 'number') out.snapshotSeq = snapshot.seq;
   const op = b.op;

@@ -100,7 +100,9 @@ export const followerMachine = setup({
       let log = plan.truncateAfter === null ? context.log : truncated(context.log, plan.truncateAfter);
       log = appended(log, event.metas.slice(plan.held));
       const durable = plan.truncateAfter === null ? context.durable : Math.min(context.durable, plan.truncateAfter);
-      return { log, durable, match: Math.max(context.match, plan.match), leaderCommit: Math.max(context.leaderCommit, event.commitSeq) };
+      // buffered updates the log has passed are of no use any more
+      const buffered = Object.fromEntries(Object.entries(context.buffered).filter(([k]) => Number(k) >= log.lastSeq));
+      return { log, durable, match: Math.max(context.match, plan.match), leaderCommit: Math.max(context.leaderCommit, event.commitSeq), buffered };
     }),
     buffer: assign(({ context, event }) => {
       if (event.type !== 'UPDATE') return {};
@@ -141,61 +143,76 @@ export const followerMachine = setup({
     gap: ({ context, event }) => event.type === 'UPDATE' && event.prev.seq > context.log.lastSeq,
     newGap: ({ context, event }) => event.type === 'UPDATE' && event.prev.seq > context.log.lastSeq && context.askedAt !== context.log.lastSeq,
     bufferedContinues: ({ context }) => context.buffered[context.log.lastSeq] !== undefined,
+    allWritten: ({ context }) => context.durable >= context.log.lastSeq,
+    noGap: ({ context }) => Object.keys(context.buffered).length === 0 && context.durable >= context.log.lastSeq,
     newerSnapshot: ({ context, event }) => event.type === 'SNAPSHOT' && event.seq > context.log.commitSeq,
     mayCommit: ({ context }) => commitLimit(context) > context.log.commitSeq,
   },
 }).createMachine({
   id: 'follower',
   context: ({ input }) => ({ ...input, match: input.log.commitSeq, durable: input.log.lastSeq, leaderCommit: input.log.commitSeq, buffered: {}, askedAt: -1 }),
-  initial: 'following',
+  // after every event: commit what the manager announced and this node compared and wrote,
+  // and take up a buffered update that now continues the log
+  always: [
+    { guard: 'mayCommit', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq }) }] },
+    { guard: 'bufferedContinues', actions: [raise(({ context }) => context.buffered[context.log.lastSeq]!), 'unbufferNext'] },
+  ],
+  on: {
+    // already following it (its records came first): what was compared stays compared
+    FOLLOW: { guard: 'newManager', actions: 'follow', target: '.inStep' },
+    RESYNC: { actions: assign(({ context, event }) => ({ log: event.log, durable: event.log.lastSeq, match: Math.min(context.match, event.log.commitSeq) })) },
+    UPDATE: [
+      // a new manager's first records: follow it, then take them as from the manager
+      { guard: 'fromNewerManager', actions: ['follow', raise(({ event }) => event)], target: '.inStep' },
+      // from an older manager, or another of the same epoch (quorum none): not followed
+      { guard: not('fromManager') },
+      { guard: 'nothingToWrite', actions: ['planAppend', { type: 'sendAck', params: ({ context }) => ({ to: context.manager, ok: true, match: acked(context), hint: 0 }) }] },
+      // append before ack: the ack goes once the store holds the records
+      {
+        guard: 'appends',
+        actions: [{ type: 'writeRecords', params: ({ context, event }) => writeParams(context, event) }, 'planAppend'],
+        target: '.writing',
+      },
+      // a gap: keep these for when it fills, and ask for what is missing (once per gap)
+      {
+        guard: 'newGap',
+        actions: ['buffer', { type: 'sendAck', params: ({ context, event }) => ({ to: context.manager, ok: false, match: 0, hint: mismatchHint(context, event) }) }, assign({ askedAt: ({ context }) => context.log.lastSeq })],
+        target: '.behind',
+      },
+      { guard: 'gap', actions: 'buffer', target: '.behind' },
+      // the log holds other records where these follow on: the manager sends from further back
+      {
+        guard: 'mismatch',
+        actions: { type: 'sendAck', params: ({ context, event }) => ({ to: context.manager, ok: false, match: 0, hint: mismatchHint(context, event) }) },
+      },
+      { actions: [{ type: 'refuseConflict', params: ({ context, event }) => ({ seq: conflictSeq(context, event), from: (event as { from: string }).from }) }, 'reportConflict'] },
+    ],
+    WRITTEN: {
+      actions: ['noteWritten', { type: 'sendAck', params: ({ context }) => ({ to: context.manager, ok: true, match: acked(context), hint: 0 }) }],
+    },
+    COMMIT_NOTICE: { guard: 'fromManager', actions: 'noteCommit' },
+    SNAPSHOT: [
+      { guard: 'fromNewerManager', actions: ['follow', raise(({ event }) => event)], target: '.inStep' },
+      { guard: not('fromManager') },
+      { guard: 'newerSnapshot', actions: { type: 'installSnapshot', params: ({ event }) => ({ snapshot: (event as { snapshot: unknown }).snapshot }) }, target: '.installing' },
+    ],
+  },
+  initial: 'inStep',
   states: {
-    following: {
-      // after every event: commit what the manager announced and this node compared and wrote,
-      // and take up a buffered update that now continues the log
-      always: [
-        { guard: 'mayCommit', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq }) }] },
-        { guard: 'bufferedContinues', actions: [raise(({ context }) => context.buffered[context.log.lastSeq]!), 'unbufferNext'] },
-      ],
+    // the log matches the manager's as far as it was sent and is written
+    inStep: {},
+    writing: {
+      always: { guard: 'allWritten', target: 'inStep' },
+    },
+    // records came before the ones they follow: buffered until the gap fills
+    behind: {
+      always: { guard: 'noGap', target: 'inStep' },
+    },
+    installing: {
       on: {
-        // already following it (its records came first): what was compared stays compared
-        FOLLOW: { guard: 'newManager', actions: 'follow' },
-        RESYNC: { actions: assign(({ context, event }) => ({ log: event.log, durable: event.log.lastSeq, match: Math.min(context.match, event.log.commitSeq) })) },
-        UPDATE: [
-          // a new manager's first records: follow it, then take them as from the manager
-          { guard: 'fromNewerManager', actions: ['follow', raise(({ event }) => event)] },
-          // from an older manager, or another of the same epoch (quorum none): not followed
-          { guard: not('fromManager') },
-          { guard: 'nothingToWrite', actions: ['planAppend', { type: 'sendAck', params: ({ context }) => ({ to: context.manager, ok: true, match: acked(context), hint: 0 }) }] },
-          {
-            guard: 'appends',
-            actions: [
-              { type: 'writeRecords', params: ({ context, event }) => writeParams(context, event) },
-              'planAppend',
-            ],
-          },
-          // a gap: keep these for when it fills, and ask for what is missing
-          {
-            guard: 'newGap',
-            actions: ['buffer', { type: 'sendAck', params: ({ context, event }) => ({ to: context.manager, ok: false, match: 0, hint: mismatchHint(context, event) }) }, assign({ askedAt: ({ context }) => context.log.lastSeq })],
-          },
-          { guard: 'gap', actions: 'buffer' },
-          {
-            guard: 'mismatch',
-            actions: { type: 'sendAck', params: ({ context, event }) => ({ to: context.manager, ok: false, match: 0, hint: mismatchHint(context, event) }) },
-          },
-          { actions: [{ type: 'refuseConflict', params: ({ context, event }) => ({ seq: conflictSeq(context, event), from: (event as { from: string }).from }) }, 'reportConflict'] },
-        ],
-        WRITTEN: {
-          actions: ['noteWritten', { type: 'sendAck', params: ({ context }) => ({ to: context.manager, ok: true, match: acked(context), hint: 0 }) }],
-        },
-        COMMIT_NOTICE: { guard: 'fromManager', actions: 'noteCommit' },
-        SNAPSHOT: [
-          { guard: 'fromNewerManager', actions: ['follow', raise(({ event }) => event)] },
-          { guard: not('fromManager') },
-          { guard: 'newerSnapshot', actions: { type: 'installSnapshot', params: ({ event }) => ({ snapshot: (event as { snapshot: unknown }).snapshot }) } },
-        ],
         SNAPSHOT_INSTALLED: {
           actions: ['snapshotInstalled', { type: 'sendAck', params: ({ context }) => ({ to: context.manager, ok: true, match: acked(context), hint: 0 }) }],
+          target: 'inStep',
         },
       },
     },

@@ -141,8 +141,10 @@ export const nodeMachine = setup({
       const out = (event as unknown as { output: ElectionOutput | TakeoverOutput }).output;
       return out.won ? { leadership: { epoch: out.epoch, voters: out.voters, live: out.live }, followed: null, handover: null, earlyGrants: [] } : {};
     }),
-    leaveAsManager: assign(({ context }) => ({ leaving: true, successor: successorOf(context) })),
-    switchTo: assign(({ event }) => (event.type === 'SWITCHOVER' ? { switchoverTo: event.to } : {})),
+    chooseSuccessor: assign(({ context }) => ({ successor: successorOf(context) })),
+    markLeaving: assign({ leaving: true }),
+    switchTo: assign(({ event }) => (event.type === 'SWITCHOVER' ? { switchoverTo: event.to, leaving: false } : {})),
+    drainCoordinator: sendTo('coordinator', { type: 'DRAIN' }),
     followSuccessor: assign(({ context }) => ({
       followed: { manager: context.successor!, epoch: context.epoch + 1, membershipSeq: 0 },
       epoch: context.epoch + 1,
@@ -324,9 +326,10 @@ export const nodeMachine = setup({
           },
           initial: 'joining',
           states: {
+            // a node joining a manager has one: it grants no pre-vote to a candidate meanwhile
             joining: {
               tags: ['joining'],
-              entry: 'lostManager',
+              entry: 'haveManager',
               invoke: {
                 src: 'joining',
                 id: 'joining',
@@ -394,6 +397,8 @@ export const nodeMachine = setup({
               tags: ['member', 'client'],
               entry: 'submitLeave',
               always: { guard: 'removed', target: '#node.stopped' },
+              // a leaving node does not take the manager role over: its leave goes on
+              on: { HANDOVER_NOTICE: {} },
               after: { leaveTimeout: '#node.stopped' },
             },
           },
@@ -416,13 +421,13 @@ export const nodeMachine = setup({
           states: {
             serving: {
               on: {
-                LEAVE: [{ guard: 'hasSuccessor', target: 'draining', actions: 'leaveAsManager' }, { target: '#node.stopped' }],
-                SWITCHOVER: { target: 'draining', actions: ['switchTo', 'leaveAsManager', assign({ leaving: false })] },
+                LEAVE: [{ guard: 'hasSuccessor', target: 'draining', actions: ['markLeaving', 'chooseSuccessor'] }, { target: '#node.stopped' }],
+                SWITCHOVER: { target: 'draining', actions: ['switchTo', 'chooseSuccessor'] },
               },
             },
             // nothing new is numbered; what is in flight commits; then the successor gets the role
             draining: {
-              entry: sendTo('coordinator', { type: 'DRAIN' }),
+              entry: 'drainCoordinator',
               on: { DRAINED: 'handingOver' },
             },
             handingOver: {

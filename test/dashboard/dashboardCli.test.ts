@@ -45,8 +45,8 @@ test('glup viz --format xstate --out DIR writes <machine>.xstate.json', async (t
   const r = await cli('viz', '--machine', 'coordinator', '--format', 'xstate', '--out', dir);
   t.is(r.code, 0, r.stderr);
   const config = JSON.parse(await readFile(join(dir, 'coordinator.xstate.json'), 'utf8'));
-  t.like(config, { id: 'coordinator', initial: 'recovering' });
-  t.deepEqual(config.states.draining.on.DRAINED, [{ target: ['#coordinator.done'] }]);
+  t.like(config, { id: 'coordinator', initial: 'active' });
+  t.deepEqual(config.states.draining.always, [{ target: ['#coordinator.drained'], guard: 'allCommitted' }]);
 });
 
 /** runGlup with extra environment variables. */

@@ -37,7 +37,7 @@ test('message summaries are small and never carry a payload', async (t) => {
     for (const key of ['records', 'snapshot', 'body', 'info', 'msg']) t.false(key in m.summary, `${m.msgType} has no ${key}`);
   }
   const update = messages(trace.events).find((m) => m.msgType === 'update' && m.dir === 'send' && m.node === 'n1')!;
-  t.deepEqual(Object.keys(update.summary).sort(), ['commitSeq', 'seqs']);
+  t.deepEqual(Object.keys(update.summary).sort(), ['commitSeq', 'prevSeq', 'seqs']);
   t.true(Array.isArray(update.summary.seqs));
   const submit = messages(trace.events).find((m) => m.msgType === 'submit' && m.dir === 'send')!;
   t.like(submit, { node: 'n3', from: 'n3', summary: { op: 'set' } });
@@ -78,7 +78,7 @@ test('replay checks every line: a message or transition removed, changed or exte
   const transitionAt = lines.findIndex((l, i) => i > 40 && l.startsWith('{"kind":"transition"'));
   const variants: Record<string, string[]> = {
     'message removed': lines.filter((_, i) => i !== messageAt),
-    'message changed': lines.map((l, i) => (i === messageAt ? l.replace('"committedSeq":', '"committedSeq":9') : l)),
+    'message changed': lines.map((l, i) => (i === messageAt ? l.replace('"commitSeq":', '"commitSeq":9') : l)),
     'message extended': lines.map((l, i) => (i === messageAt ? l.replace('{"kind":"message",', '{"kind":"message","extra":1,') : l)),
     'transition removed': lines.filter((_, i) => i !== transitionAt),
   };

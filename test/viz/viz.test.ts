@@ -59,22 +59,27 @@ test('json keeps guards, delays, actions, entry, invokes, initial and final stat
   const byId = new Map(graph.states.map((s) => [s.id, s]));
   t.is(byId.get('node')!.initial, 'node.idle');
   t.is(byId.get('node.active')!.initial, 'node.active.discovering');
-  t.deepEqual(byId.get('node.active')!.invokes, ['ticker']);
-  t.deepEqual(byId.get('node.active.discovering')!.entry, ['sendHello'], 'the raise XState adds for `after` is not listed');
+  t.deepEqual(byId.get('node.active.electing')!.invokes, ['election']);
+  t.deepEqual(byId.get('node.active.leading')!.invokes, ['coordinator', 'liveness']);
+  t.deepEqual(byId.get('node.active.discovering')!.entry, ['unfollow', 'lostManager', 'sendHello'], 'the raise XState adds for `after` is not listed');
   t.deepEqual(byId.get('node.active.discovering')!.exit, []);
   t.is(byId.get('node.stopped')!.type, 'final');
   t.deepEqual(
-    graph.transitions.filter((tr) => tr.source === 'node.active.electing' && tr.delay === 'election'),
-    [
-      { source: 'node.active.electing', target: ['node.active.electing'], event: 'after election', guard: 'majorityReachable', actions: [], delay: 'election', reenter: true },
-      { source: 'node.active.electing', target: ['node.active.isolated'], event: 'after election', actions: [], delay: 'election' },
-    ],
+    graph.transitions.filter((tr) => tr.source === 'node.active.discovering' && tr.delay === 'discovery'),
+    [{ source: 'node.active.discovering', target: ['node.active.electing'], event: 'after discovery', actions: [], delay: 'discovery' }],
   );
   t.deepEqual(
-    graph.transitions.find((tr) => tr.event === 'ELECTION_WON'),
-    { source: 'node.active.electing', target: ['node.active.member.manager'], event: 'ELECTION_WON', actions: ['becomeElectedManager'] },
+    graph.transitions.filter((tr) => tr.event === 'xstate.done.actor.election'),
+    [
+      { source: 'node.active.electing', target: ['node.active.leading'], event: 'xstate.done.actor.election', guard: 'ballotWon', actions: ['assumeLeadership'] },
+      { source: 'node.active.electing', target: ['node.active.isolated'], event: 'xstate.done.actor.election', actions: [] },
+    ],
   );
-  t.deepEqual(graph.transitions.find((tr) => tr.event === 'TICK'), { source: 'node.active', target: [], event: 'TICK', actions: ['onTick'] });
+  // the one place a manager steps down for an epoch (docs/protocol.md section 3)
+  t.deepEqual(
+    graph.transitions.find((tr) => tr.source === 'node.active.leading' && tr.event === 'EPOCH_RAISED'),
+    { source: 'node.active.leading', target: ['node.active.discovering'], event: 'EPOCH_RAISED', guard: 'isRivalEpoch', actions: ['noteEpoch'] },
+  );
 });
 
 test('mermaid names every state and event, labels guards and delays, nests composites', async (t) => {
@@ -84,9 +89,9 @@ test('mermaid names every state and event, labels guards and delays, nests compo
   for (const key of expected.keys) t.regex(text, new RegExp(`\\b${key}\\b`), key);
   for (const event of expected.events) t.true(text.includes(` : ${event}`), event);
   t.true(text.includes('discovering --> electing : after discovery'));
-  t.true(text.includes('electing --> electing : after election [majorityReachable]'));
-  t.true(text.includes('discovering --> manager : JOINED [roleIsManager]'));
-  t.true(text.includes('electing --> manager : ELECTION_WON / becomeElectedManager'));
+  t.true(text.includes('electing --> leading : xstate.done.actor.election [ballotWon] / assumeLeadership'));
+  t.true(text.includes('discovering --> following : MANAGER_HEARD [managerToJoin] / follow'));
+  t.true(text.includes('client --> joining : always [removed]'));
   t.regex(text, /state active \{\n\s+\[\*\] --> discovering/);
   t.regex(text, /state backup \{\n\s+\[\*\] --> watching/);
   t.true(text.includes('  [*] --> idle\n'));
@@ -178,9 +183,9 @@ test('ELK layout: every transition with a target is on an arrow, and every label
     const label = [tr.event, tr.guard && `[${tr.guard}]`, tr.actions.length > 0 && `/ ${tr.actions.join(', ')}`].filter(Boolean).join(' ');
     t.true(drawn.has(tr) || [...inside].some((l) => l.startsWith(label)), `${tr.source} ${label}`);
   }
-  const won = layout.edges.find((e) => e.transitions.some((tr) => tr.event === 'ELECTION_WON'))!;
-  t.deepEqual(won.labels, ['ELECTION_WON / becomeElectedManager']);
-  t.true(layout.edges.some((e) => e.labels.includes('after election [majorityReachable]')));
+  const won = layout.edges.find((e) => e.transitions.some((tr) => tr.event === 'xstate.done.actor.election' && tr.guard === 'ballotWon'))!;
+  t.deepEqual(won.labels, ['xstate.done.actor.election [ballotWon] / assumeLeadership']);
+  t.true(layout.edges.some((e) => e.labels.includes('after discovery')));
 });
 
 test('--format xstate round-trips through createMachine: same states, transitions, guards, actions, delays', async (t) => {
@@ -193,8 +198,8 @@ test('--format xstate round-trips through createMachine: same states, transition
   const node = JSON.parse(await renderMachine('node', 'xstate'));
   t.is(node.id, 'node');
   t.is(node.initial, 'idle');
-  t.deepEqual(node.states.active.states.electing.after.election[0], { target: ['#node.active.electing'], guard: 'majorityReachable', reenter: true });
-  t.deepEqual(node.states.active.invoke, [{ src: 'ticker', id: 'ticker' }]);
+  t.deepEqual(node.states.active.states.discovering.after.discovery, [{ target: ['#node.active.electing'] }]);
+  t.deepEqual(node.states.active.states.electing.invoke, [{ src: 'election', id: 'election' }]);
 });
 
 test('glup viz --format xstate prints one JSON array of machine configs', async (t) => {
@@ -229,7 +234,7 @@ test('glup viz prints mermaid for one machine on stdout', async (t) => {
   const r = await cli('viz', '--machine', 'coordinator');
   t.is(r.code, 0, r.stderr);
   t.true(r.stdout.startsWith('stateDiagram-v2\n'));
-  t.true(r.stdout.includes('draining --> done : DRAINED'));
+  t.true(r.stdout.includes('draining --> drained : always [allCommitted]'));
 });
 
 /**
