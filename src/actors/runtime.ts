@@ -282,8 +282,12 @@ export class NodeRuntime {
     }
   }
 
-  /** Submits an application update (SPEC section 4). */
-  update(op: DataOp): Promise<{ seq: number; epoch: number }> {
+  /**
+   * Submits an application update (SPEC section 4). SHIM (issue 13, "needs from core"):
+   * `opts.id` is a caller-chosen submission id, so a tool that retries through another node
+   * gets its update committed once (the coordinator knows committed ids).
+   */
+  update(op: DataOp, opts: { id?: string } = {}): Promise<{ seq: number; epoch: number }> {
     let valid: DataOp;
     try {
       // a fresh copy: the caller may keep mutating its object after submitting
@@ -291,15 +295,15 @@ export class NodeRuntime {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.submit(valid);
+    return this.submit(valid, opts.id);
   }
 
-  submit(op: Op): Promise<{ seq: number; epoch: number }> {
+  submit(op: Op, id?: string): Promise<{ seq: number; epoch: number }> {
     if (this.role === 'stopped') return Promise.reject(new GlupError('STOPPED', `node ${this.id} is stopped`));
     if (this.role === 'isolated') {
       return Promise.reject(new GlupError('NO_QUORUM', `node ${this.id} is isolated from the majority`));
     }
-    return this.submitter.submit(op);
+    return this.submitter.submit(op, id);
   }
 
   /**
@@ -541,13 +545,13 @@ export class NodeRuntime {
     const bus = this.bus!;
     const c = this.cluster;
     const handler = (env: Envelope, raw?: TransportMessage) => this.onMessage(env, raw);
-    bus.subscribe(subjects.discovery(c), handler);
-    bus.subscribe(subjects.heartbeat(c), handler);
-    bus.subscribe(subjects.node(c, this.id), handler);
-    bus.subscribe(subjects.submit(c), handler);
-    bus.subscribe(subjects.update(c), handler);
-    bus.subscribe(subjects.admin(c), handler);
-    bus.subscribe(`glup.${c}.pg.>`, handler);
+    bus.subscribe(subjects.discoveryAll(c), handler);
+    bus.subscribe(subjects.heartbeatAll(c), handler);
+    bus.subscribe(subjects.nodeAll(c, this.id), handler);
+    bus.subscribe(subjects.submitAll(c), handler);
+    bus.subscribe(subjects.updateAll(c), handler);
+    bus.subscribe(subjects.adminAll(c), handler);
+    bus.subscribe(subjects.groupAll(c), handler);
   }
 
   private publish(subject: string, type: MessageType, body: unknown): void {
@@ -565,7 +569,7 @@ export class NodeRuntime {
       this.clock.setTimeout(() => this.onMessage(this.localEnvelope(type, body)), 0);
       return;
     }
-    this.publish(subjects.node(this.cluster, node), type, body);
+    this.publish(subjects.node(this.cluster, node, this.id), type, body);
   }
 
   private localEnvelope(type: MessageType, body: unknown): Envelope {
@@ -661,7 +665,7 @@ export class NodeRuntime {
   // ---------------------------------------------------------------- discovery and election
 
   private sendHello(): void {
-    this.publish(subjects.discovery(this.cluster), 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
+    this.publish(subjects.discovery(this.cluster, this.id), 'hello', { info: this.nodeInfo(), ...this.electionPosition() } satisfies M.HelloBody);
   }
 
   private onHello(env: Envelope, b: M.HelloBody): void {
@@ -708,7 +712,7 @@ export class NodeRuntime {
 
   private standForElection(): void {
     const term = this.election.nextTerm();
-    this.publish(subjects.discovery(this.cluster), 'candidacy', {
+    this.publish(subjects.discovery(this.cluster, this.id), 'candidacy', {
       term,
       info: this.nodeInfo(),
       ...this.electionPosition(),
@@ -884,7 +888,7 @@ export class NodeRuntime {
       now: () => this.clock.now(),
       replica: this.replica,
       sendTo: (node, type, body) => this.sendTo(node, type, body),
-      publishUpdate: (type, body) => this.publish(subjects.update(this.cluster), type, body),
+      publishUpdate: (type, body) => this.publish(subjects.update(this.cluster, this.id), type, body),
       committed: (records) => this.onCommitted(records, true),
       rejected: (sub, err) => {
         if (!('set' in sub.op || 'delete' in sub.op || 'merge' in sub.op || 'cas' in sub.op || 'batch' in sub.op)) {
@@ -982,7 +986,7 @@ export class NodeRuntime {
       quorate: this.settings.quorum === 'none' || this.quorateNow,
     };
     if (this.settings.heartbeat === 'multicast') {
-      this.publish(subjects.heartbeat(this.cluster), 'heartbeat', body);
+      this.publish(subjects.heartbeat(this.cluster, this.id), 'heartbeat', body);
     } else {
       for (const m of members) if (m !== this.id) this.sendTo(m, 'heartbeat', body);
     }
@@ -1341,7 +1345,7 @@ export class NodeRuntime {
     if (this.role === 'manager' && this.coordinator) {
       this.toCoordinator({ id, origin: this.id, op });
     } else {
-      this.publish(subjects.submit(this.cluster), 'submit', { id, op } satisfies M.SubmitBody);
+      this.publish(subjects.submit(this.cluster, this.id), 'submit', { id, op } satisfies M.SubmitBody);
     }
     return true;
   }

@@ -31,6 +31,7 @@ export const MESSAGE_TYPES = [
   'admin-request', // glup switchover / remove
   'admin-reply',
   'chunk', // one piece of a payload larger than one message
+  'watch-event', // node -> tool (glup watch): one committed record under the watched prefix, or the watch's end
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
