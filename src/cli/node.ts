@@ -2,11 +2,10 @@
  * `glup node`: one long-running cluster node over NATS (SPEC section 9). Logs go to stderr;
  * stdout carries one JSON line per event a supervisor or test waits on:
  *   {"event":"role","node":"n1","role":"manager","epoch":1}   on every role change
- *   {"event":"metrics","node":"n1","port":9464}               once the metrics server listens
+ *   {"event":"metrics","node":"n1","port":9464,"host":"127.0.0.1"}  once the metrics server listens
  * SIGTERM or SIGINT leaves the cluster gracefully (handover when manager), closes the store
  * and the connection, and exits 0.
  */
-import { readFileSync } from 'node:fs';
 import { createNode } from '../actors/createNode.js';
 import type { NodeRuntime } from '../actors/runtime.js';
 import { startMetricsServer, type MetricsServer } from '../admin/metrics.js';
@@ -16,7 +15,8 @@ import { fileStore } from '../persistence/file.js';
 import { jetstreamStore } from '../persistence/jetstream.js';
 import { memoryStore } from '../persistence/memory.js';
 import type { Store } from '../persistence/store.js';
-import { DEFAULT_NATS_URL, EXIT_FAILED, EXIT_OK, out } from './common.js';
+import { EXIT_FAILED, EXIT_OK, out } from './common.js';
+import { connectionOptions } from './connection.js';
 import type { NodeCommandOptions } from './nodeFlags.js';
 
 /** Default heartbeat of SPEC section 2, used to bound the reconnect wait when --heartbeat-ms is not given. */
@@ -25,19 +25,14 @@ const DEFAULT_RECONNECT_WAIT_MS = 250;
 
 export async function runNode(opts: NodeCommandOptions): Promise<number> {
   const logger = createLogger({ bindings: { cluster: opts.cluster, node: opts.id } });
-  let connectOptions: NatsTransportOptions;
-  try {
-    connectOptions = transportOptions(opts, logger);
-  } catch (e) {
-    process.stderr.write(`error: node ${opts.id}: cannot read the NATS credentials: ${(e as Error).message}\n`);
-    return EXIT_FAILED;
-  }
+  // an unreadable credentials file is bad input (exit 2, naming the flag)
+  const connectOptions: NatsTransportOptions = transportOptions(opts, logger);
   let transport: NatsTransport;
   try {
     transport = await natsTransport(connectOptions);
   } catch (e) {
-    logger.error('cannot connect to NATS', { servers: opts.nats ?? DEFAULT_NATS_URL, error: String(e) });
-    process.stderr.write(`error: node ${opts.id}: cannot connect to NATS at ${opts.nats ?? DEFAULT_NATS_URL}: ${(e as Error).message}\n`);
+    logger.error('cannot connect to NATS', { servers: opts.nats, error: String(e) });
+    process.stderr.write(`error: node ${opts.id}: cannot connect to NATS at ${opts.nats}: ${(e as Error).message}\n`);
     return EXIT_FAILED;
   }
   const store = openStore(opts, transport);
@@ -64,8 +59,8 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
   let metrics: MetricsServer | null = null;
   try {
     if (opts.metricsPort !== undefined) {
-      metrics = await startMetricsServer(node, opts.metricsPort);
-      out(JSON.stringify({ event: 'metrics', node: node.id, port: metrics.port }));
+      metrics = await startMetricsServer(node, { port: opts.metricsPort, host: opts.metricsHost }, { transport });
+      out(JSON.stringify({ event: 'metrics', node: node.id, port: metrics.port, host: metrics.host }));
     }
     // start() resolves on joining; a node that cannot join yet keeps trying until a signal.
     const started = node.start();
@@ -119,25 +114,12 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 function transportOptions(opts: NodeCommandOptions, logger: Logger): NatsTransportOptions {
   const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const options: NatsTransportOptions = {
-    servers: (opts.nats ?? DEFAULT_NATS_URL).split(',').map((s) => s.trim()).filter((s) => s !== ''),
-    name: opts.id,
+  return {
+    ...connectionOptions(opts, opts.id),
     logger,
     // A reconnect wait longer than a heartbeat would turn a short server blip into a failover.
     reconnectTimeWaitMs: Math.min(DEFAULT_RECONNECT_WAIT_MS, heartbeatMs),
   };
-  if (opts.user !== undefined) options.user = opts.user;
-  if (opts.pass !== undefined) options.pass = opts.pass;
-  if (opts.token !== undefined) options.token = opts.token;
-  if (opts.nkeySeed !== undefined) options.nkeySeed = readFileSync(opts.nkeySeed, 'utf8').trim();
-  if (opts.tlsCa !== undefined || opts.tlsCert !== undefined) {
-    options.tls = {
-      ...(opts.tlsCa !== undefined && { ca: opts.tlsCa }),
-      ...(opts.tlsCert !== undefined && { cert: opts.tlsCert }),
-      ...(opts.tlsKey !== undefined && { key: opts.tlsKey }),
-    };
-  }
-  return options;
 }
 
 function openStore(opts: NodeCommandOptions, transport: NatsTransport): Store {
