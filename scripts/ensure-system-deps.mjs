@@ -1,9 +1,13 @@
-// pretest: the test suite needs nats-server (Debian package) on PATH. Installs it when
-// missing and we are root with apt-get; otherwise says exactly what to run.
+// pretest: the test suite needs nats-server and promtool (Debian packages nats-server and
+// prometheus) on PATH. Installs them when missing and we are root with apt-get; otherwise
+// says exactly what to run.
 import { spawnSync } from 'node:child_process';
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
-const needs = [{ bin: 'nats-server', pkg: 'nats-server' }];
+const needs = [
+  { bin: 'nats-server', pkg: 'nats-server' },
+  { bin: 'promtool', pkg: 'prometheus' },
+];
 const missing = needs.filter((n) => !has(n.bin));
 if (missing.length === 0) process.exit(0);
 const pkgs = missing.map((m) => m.pkg).join(' ');
