@@ -99,11 +99,13 @@ export function dataWatch(opts: DataOptions, prefix: string, fromSeq: number | u
           continue;
         }
         const watchId = randomBytes(6).toString('hex');
+        // serving before the answer: the first records can arrive before the reply is handled
+        serving = { node, watchId };
         try {
           const r = await s.ask(node, { action: 'watch', watchId, prefix, leaseMs: 5000, ...(next !== undefined && { fromSeq: next }) }, FIND_MS);
           next ??= Number(r.startSeq);
-          serving = { node, watchId };
         } catch (e) {
+          serving = null;
           if (e instanceof GlupError && !RETRYABLE.has(e.code)) throw e;
           await pause(RETRY_PAUSE_MS);
           continue;

@@ -19,7 +19,8 @@ import { addConnectionFlags, checkConnectionFlags, connectionOptions, type Conne
 interface DataFlags extends ConnectionFlags {
   cluster: string;
   json?: boolean;
-  timeout: number;
+  /** Not on watch, which keeps trying until interrupted. */
+  timeout?: number;
 }
 
 export function register(program: Command): void {
@@ -52,7 +53,7 @@ export function register(program: Command): void {
       const value = parseJson('<json>', json);
       await write(flags, { action: 'cas', path, expect, value });
     });
-  dataCommand(program, 'watch <prefix>', 'print every committed update touching prefix (\'\' for all), one line each, until interrupted')
+  dataCommand(program, 'watch <prefix>', 'print every committed update touching prefix (\'\' for all), one line each, until interrupted', { retries: false })
     .option('--from-seq <n>', 'start with the history from this seq', intArg(1))
     .action(async (prefix: string, flags: DataFlags & { fromSeq?: number }) => {
       if (prefix !== '') checkPath(prefix);
@@ -60,18 +61,14 @@ export function register(program: Command): void {
         const { dataWatch } = await import('../admin/data.js');
         const stop = new AbortController();
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
-        await dataWatch({ ...opts, timeoutMs: flags.timeout }, prefix, flags.fromSeq, (r) => out(flags.json ? JSON.stringify(watchJson(r)) : watchLine(r)), stop.signal);
+        await dataWatch(opts, prefix, flags.fromSeq, (r) => out(flags.json ? JSON.stringify(watchJson(r)) : watchLine(r)), stop.signal);
       });
     });
 }
 
-function dataCommand(program: Command, spec: string, description: string): Command {
-  const command = program
-    .command(spec)
-    .description(description)
-    .requiredOption('--cluster <name>', 'cluster name', clusterArg)
-    .option('--json', 'print JSON')
-    .option('--timeout <ms>', 'how long to keep trying (writes are retried with the same submission id)', intArg(100), 30_000);
+function dataCommand(program: Command, spec: string, description: string, opts: { retries?: boolean } = {}): Command {
+  const command = program.command(spec).description(description).requiredOption('--cluster <name>', 'cluster name', clusterArg).option('--json', 'print JSON');
+  if (opts.retries !== false) command.option('--timeout <ms>', 'how long to keep trying (a write is resent with the same submission id)', intArg(100), 30_000);
   return addConnectionFlags(command);
 }
 
@@ -85,7 +82,7 @@ async function write(flags: DataFlags, action: import('../admin/data.js').WriteA
 
 async function run(flags: DataFlags, fn: (opts: import('../admin/data.js').DataOptions) => Promise<void>): Promise<void> {
   checkConnectionFlags(flags);
-  const opts = { cluster: flags.cluster, as: flags.as!, connection: connectionOptions(flags, flags.as!), timeoutMs: flags.timeout };
+  const opts = { cluster: flags.cluster, as: flags.as!, connection: connectionOptions(flags, flags.as!), ...(flags.timeout !== undefined && { timeoutMs: flags.timeout }) };
   try {
     await fn(opts);
     process.exitCode = EXIT_OK;

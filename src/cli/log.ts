@@ -36,7 +36,9 @@ export function register(program: Command): void {
         out(m ? `meta: incarnation ${m.incarnation}, committed seq ${m.committedSeq}, epoch ${m.epoch}` : 'meta: none');
         for (const s of dump.snapshots) out(`snapshot seq ${s.seq} epoch ${s.epoch}: ${s.members.length} members (${s.members.join(', ')}), crc ok`);
         const recs = dump.records;
-        out(recs.length ? `log: seq ${recs[0]!.record.seq} to ${recs.at(-1)!.record.seq}, ${recs.length} records, crc ok` : 'log: no records');
+        const logDamaged = dump.corruptions.some((c) => c.file.endsWith('log.jsonl'));
+        const span = recs.length ? `seq ${recs[0]!.record.seq} to ${recs.at(-1)!.record.seq}, ${recs.length} records` : 'no records';
+        out(`log: ${span}${logDamaged ? ' with a good crc, then damage (see stderr)' : recs.length ? ', crc ok' : ''}`);
         for (const { record: r } of recs) if (r.seq >= from) out(`${r.seq} epoch ${r.epoch} ${r.origin} ${r.id} ${JSON.stringify(r.op)}`);
       }
       for (const c of dump.corruptions) process.stderr.write(`error: ${c.file}: ${c.reason} at offset ${c.offset}\n`);

@@ -24,9 +24,11 @@ const DEFAULT_HEARTBEAT_MS = 1000;
 const DEFAULT_RECONNECT_WAIT_MS = 250;
 
 export async function runNode(opts: NodeCommandOptions): Promise<number> {
-  const logger = createLogger({ bindings: { cluster: opts.cluster, node: opts.id } });
+  // the node and the transport add `node` themselves: given a logger bound to it, pino would repeat the key
+  const base = createLogger({ bindings: { cluster: opts.cluster } });
+  const logger = base.child({ node: opts.id });
   // an unreadable credentials file is bad input (exit 2, naming the flag)
-  const connectOptions: NatsTransportOptions = transportOptions(opts, logger);
+  const connectOptions: NatsTransportOptions = transportOptions(opts, base);
   let transport: NatsTransport;
   try {
     transport = await natsTransport(connectOptions);
@@ -43,7 +45,7 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     qualified: opts.qualified,
     transport,
     store,
-    logger,
+    logger: base,
     ...(opts.heartbeatMs !== undefined && { heartbeatMs: opts.heartbeatMs }),
     ...(opts.missedHeartbeats !== undefined && { missedHeartbeats: opts.missedHeartbeats }),
     ...(opts.glup !== undefined && { glup: opts.glup }),
