@@ -29,11 +29,11 @@ async function memoryThroughput(virtualTime: boolean, messages: number, batch: n
   const sender = createBus({ transport: net.transport('n1'), cluster: 'bench', node: 'n1', faults });
   const receiver = createBus({ transport: net.transport('n2'), cluster: 'bench', node: 'n2', faults });
   let received = 0;
-  receiver.subscribe('glup.bench.update', () => received++);
+  receiver.subscribe('glup.bench.update.*', () => received++);
   const startedAt = performance.now();
   for (let sent = 0; sent < messages; ) {
     for (let i = 0; i < batch && sent < messages; i++, sent++) {
-      sender.publish('glup.bench.update', 'update', { seq: sent, op: { set: { path: 'a.b', value: sent } } }, { epoch: 1 });
+      sender.publish('glup.bench.update.n1', 'update', { seq: sent, op: { set: { path: 'a.b', value: sent } } }, { epoch: 1 });
     }
     const target = sent;
     await net.runUntil(() => received >= target, { timeoutMs: 60_000 });
@@ -45,7 +45,7 @@ async function memoryThroughput(virtualTime: boolean, messages: number, batch: n
 async function natsRoundTrips(url: string, warmup: number, samples: number) {
   const client = await natsTransport({ servers: url, name: 'client' });
   const server = await natsTransport({ servers: url, name: 'server' });
-  server.subscribe('glup.bench.admin', (m) => {
+  server.subscribe('glup.bench.admin.*', (m) => {
     if (m.reply) server.publish(m.reply, m.data);
   });
   await server.flush();
@@ -53,7 +53,7 @@ async function natsRoundTrips(url: string, warmup: number, samples: number) {
   const times: number[] = [];
   for (let i = 0; i < warmup + samples; i++) {
     const t0 = performance.now();
-    await client.request('glup.bench.admin', payload, { timeoutMs: 5000 });
+    await client.request('glup.bench.admin.client', payload, { timeoutMs: 5000 });
     if (i >= warmup) times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
@@ -67,11 +67,11 @@ async function natsBusThroughput(url: string, messages: number) {
   const sender = createBus({ transport: transports[0]!, cluster: 'bench', node: 'n1' });
   const receiver = createBus({ transport: transports[1]!, cluster: 'bench', node: 'n2' });
   let received = 0;
-  receiver.subscribe('glup.bench.update', () => received++);
+  receiver.subscribe('glup.bench.update.*', () => received++);
   await transports[1]!.flush();
   const startedAt = performance.now();
   for (let sent = 0; sent < messages; sent++) {
-    sender.publish('glup.bench.update', 'update', { seq: sent, op: { set: { path: 'a.b', value: sent } } }, { epoch: 1 });
+    sender.publish('glup.bench.update.n1', 'update', { seq: sent, op: { set: { path: 'a.b', value: sent } } }, { epoch: 1 });
     if (sent % 1000 === 999) await transports[0]!.flush();
   }
   while (received < messages) await new Promise((r) => setTimeout(r, 1));

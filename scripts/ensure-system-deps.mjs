@@ -1,12 +1,14 @@
-// pretest: the test suite needs nats-server and chromium (Debian packages) on PATH: the NATS
-// tests start nats-server, the browser tests drive chromium through playwright-core. Installs
-// them when missing and we are root with apt-get; otherwise says exactly what to run.
+// pretest: the test suite needs nats-server, chromium and promtool (Debian packages
+// nats-server, chromium and prometheus) on PATH: the NATS tests start nats-server, the browser
+// tests drive chromium through playwright-core, the metrics test runs promtool. Installs them
+// when missing and we are root with apt-get; otherwise says exactly what to run.
 import { spawnSync } from 'node:child_process';
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const needs = [
   { bin: 'nats-server', pkg: 'nats-server' },
   { bin: 'chromium', pkg: 'chromium' },
+  { bin: 'promtool', pkg: 'prometheus' },
 ];
 const missing = needs.filter((n) => !has(n.bin));
 if (missing.length === 0) process.exit(0);

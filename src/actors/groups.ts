@@ -136,7 +136,7 @@ export class GroupHost {
       if (!members.length) return;
       body.to = pickMember(members, key, this.roundRobin++);
     }
-    this.node.publishOn(subjects.group(this.node.cluster, group), body);
+    this.node.publishOn(subjects.group(this.node.cluster, group, this.node.id), body);
   }
 
   private checkSize(msg: unknown): void {

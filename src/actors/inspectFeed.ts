@@ -107,7 +107,7 @@ export function serveInspectionFeed(node: FeedNode, opts: InspectionFeedOptions)
     node.on('update', (r: UpdateRecord) => record({ type: 'commit', node: node.id, seq: r.seq, epoch: r.epoch, origin: r.origin, op: r.op, t: now() })),
   ];
 
-  const sub = bus.subscribe(subjects.admin(node.cluster), (env: Envelope) => {
+  const sub = bus.subscribe(subjects.adminAll(node.cluster), (env: Envelope) => {
     if (env.type !== 'inspect-request') return;
     const leaseMs = Math.min(MAX_LEASE_MS, Math.max(0, Number((env.body as { leaseMs?: unknown })?.leaseMs) || 0));
     const tool = tools.get(env.from);
@@ -145,7 +145,7 @@ export function serveInspectionFeed(node: FeedNode, opts: InspectionFeedOptions)
       tool.fresh = false;
       tool.sent = recent.length;
       try {
-        bus.publish(subjects.node(node.cluster, id), 'inspect-feed', batch, { epoch: 0 });
+        bus.publish(subjects.node(node.cluster, id, node.id), 'inspect-feed', batch, { epoch: 0 });
       } catch (e) {
         logger.warn('inspection feed: batch not sent', { tool: id, error: String(e) });
       }

@@ -72,7 +72,7 @@ export function messageEvent(
 export function addressee(cluster: string, subject: string): string | null {
   // Read the position of the node id from the subject helper itself, so a change of the
   // subject layout (more tokens after the id) does not change the answer.
-  const pattern = subjects.node(cluster, '\u0000').split('.');
+  const pattern = subjects.node(cluster, '\u0000', '\u0001').split('.');
   const at = pattern.indexOf('\u0000');
   const tokens = subject.split('.');
   if (at < 0 || tokens.length < pattern.length) return null;

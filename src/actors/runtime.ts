@@ -178,9 +178,9 @@ export class NodeRuntime implements NodeHost {
     });
     this.edge = createEdge({ host: this, metrics: this.busMetrics, view: () => this.admissionView(), route: (env, body) => this.route(env, body) });
     const handler = (env: Envelope, raw: TransportMessage) => this.onMessage(env, raw);
-    for (const s of [subjects.discovery, subjects.heartbeat, subjects.submit, subjects.update, subjects.admin]) this.bus.subscribe(s(this.cluster), handler);
-    this.bus.subscribe(subjects.node(this.cluster, this.id), handler);
-    this.bus.subscribe(`glup.${this.cluster}.pg.>`, handler);
+    // a `*` in the sender's place: the bus checks each message's `from` against that token
+    for (const s of [subjects.discoveryAll, subjects.heartbeatAll, subjects.submitAll, subjects.updateAll, subjects.adminAll, subjects.groupAll]) this.bus.subscribe(s(this.cluster), handler);
+    this.bus.subscribe(subjects.nodeAll(this.cluster, this.id), handler);
     const machine = provideNodeMachine(this, { replies: this.replies, stop: () => this.teardown(), conflict: (from, seq) => this.onConflict(from, seq) });
     const userInspect = this.opts.inspect;
     this.root = createActor(machine, {
@@ -203,8 +203,11 @@ export class NodeRuntime implements NodeHost {
     await this.untilMember(opts.timeoutMs);
   }
 
-  /** Submits an application update (SPEC section 4). */
-  update(op: DataOp): Promise<{ seq: number; epoch: number }> {
+  /**
+   * Submits an application update (SPEC section 4). `opts.id` is a caller-chosen submission
+   * id: a tool that retries through another node gets its update committed once.
+   */
+  update(op: DataOp, opts: { id?: string } = {}): Promise<{ seq: number; epoch: number }> {
     let valid: DataOp;
     try {
       // a fresh copy: the caller may keep mutating its object after submitting
@@ -212,13 +215,13 @@ export class NodeRuntime implements NodeHost {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.submit(valid);
+    return this.submit(valid, opts.id);
   }
 
-  submit(op: Op): Promise<{ seq: number; epoch: number }> {
+  submit(op: Op, id?: string): Promise<{ seq: number; epoch: number }> {
     if (this.role === 'stopped') return Promise.reject(new GlupError('STOPPED', `node ${this.id} is stopped`));
     if (this.role === 'isolated') return Promise.reject(new GlupError('NO_QUORUM', `node ${this.id} is isolated from the majority`));
-    return this.submitter.submit(op);
+    return this.submitter.submit(op, id);
   }
 
   watch(prefix: string, opts: { fromSeq?: number } = {}): AsyncIterableIterator<UpdateRecord> {
@@ -292,11 +295,11 @@ export class NodeRuntime implements NodeHost {
   }
 
   sendTo(node: string, type: MessageType, body: unknown, opts: { epoch?: number } = {}): void {
-    this.send1(subjects.node(this.cluster, node), type, body, opts.epoch);
+    this.send1(subjects.node(this.cluster, node, this.id), type, body, opts.epoch);
   }
 
   publish(channel: Channel, type: MessageType, body: unknown): void {
-    const subject = channel === 'discovery' ? subjects.discovery(this.cluster) : channel === 'heartbeat' ? subjects.heartbeat(this.cluster) : subjects.update(this.cluster);
+    const subject = (channel === 'discovery' ? subjects.discovery : channel === 'heartbeat' ? subjects.heartbeat : subjects.update)(this.cluster, this.id);
     this.send1(subject, type, body);
   }
 
@@ -400,7 +403,7 @@ export class NodeRuntime implements NodeHost {
     const snap = this.root?.getSnapshot();
     if (!snap || !(snap.hasTag('member') || snap.matches({ active: { following: 'leaving' } } as never))) return false;
     if (snap.hasTag('manager')) this.onSubmit(this.id, { id, op });
-    else this.send1(subjects.submit(this.cluster), 'submit', { id, op });
+    else this.send1(subjects.submit(this.cluster, this.id), 'submit', { id, op });
     return true;
   }
 
@@ -432,7 +435,7 @@ export class NodeRuntime implements NodeHost {
       this.logger.error('refused a different record at a committed seq', { seq, from });
       return;
     }
-    this.send1(subjects.node(this.cluster, from), 'fetch', { from: 0, to: 0 });
+    this.sendTo(from, 'fetch', { from: 0, to: 0 });
   }
 
   private onSnapshot(snap: ReturnType<Actor<typeof nodeMachine>['getSnapshot']>): void {

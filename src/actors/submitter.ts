@@ -12,6 +12,8 @@ import type { Replica } from './replica.js';
 
 interface PendingSubmission {
   id: string;
+  /** What submit() returned: a second submit of the same id gets the same promise. */
+  promise?: Promise<{ seq: number; epoch: number }>;
   op: Op;
   resolve: (r: { seq: number; epoch: number }) => void;
   reject: (e: Error) => void;
@@ -39,15 +41,21 @@ export class Submitter {
 
   constructor(private readonly host: SubmitterHost) {}
 
-  submit(op: Op): Promise<{ seq: number; epoch: number }> {
+  /** `chosenId` (a tool's retry-safe id) is the caller's to keep unique; default `<node>:<incarnation>:<n>`. */
+  submit(op: Op, chosenId?: string): Promise<{ seq: number; epoch: number }> {
     const h = this.host;
-    const id = `${h.id}:${h.replica.incarnation}:${++this.counter}`;
-    return new Promise((resolve, reject) => {
-      const p: PendingSubmission = { id, op, resolve, reject, deadline: h.clock.now() + h.updateTimeoutMs, lastSentAt: -Infinity };
-      this.pending.set(id, p);
-      this.send(p, true);
-      this.arm();
+    const same = chosenId === undefined ? undefined : this.pending.get(chosenId);
+    if (same?.promise) return same.promise;
+    const id = chosenId ?? `${h.id}:${h.replica.incarnation}:${++this.counter}`;
+    let p!: PendingSubmission;
+    const promise = new Promise<{ seq: number; epoch: number }>((resolve, reject) => {
+      p = { id, op, resolve, reject, deadline: h.clock.now() + h.updateTimeoutMs, lastSentAt: -Infinity };
     });
+    p.promise = promise;
+    this.pending.set(id, p);
+    this.send(p, true);
+    this.arm();
+    return promise;
   }
 
   private timer: unknown = null;

@@ -34,6 +34,7 @@ export interface NodeOptions extends Partial<Settings> {
   dataDir?: string;
   /** Fault filter shared by the nodes of a simulation or scenario (receiving side). */
   faults?: Faults;
+  /** glup's Logger; `createNode` also takes a pino logger as it is (src/log.ts adapts it). */
   logger?: Logger;
   /**
    * XState's own inspection observer, attached to every actor of the node (node, coordinator,
@@ -148,7 +149,8 @@ export interface GlupNode {
   readonly backup: string | null;
   readonly metrics: NodeMetrics;
   start(opts?: { timeoutMs?: number }): Promise<void>;
-  update(op: DataOp): Promise<{ seq: number; epoch: number }>;
+  /** `opts.id`: a caller-chosen submission id, committed at most once however often it is resent. */
+  update(op: DataOp, opts?: { id?: string }): Promise<{ seq: number; epoch: number }>;
   watch(prefix: string, opts?: { fromSeq?: number }): AsyncIterableIterator<UpdateRecord>;
   joinGroup(group: string, process: string, opts?: JoinGroupOptions): Promise<GroupHandle>;
   send(group: string, msg: unknown, opts?: { mode?: 'all' | 'one' | 'ordered'; key?: string }): Promise<void>;

@@ -1,62 +1,91 @@
 /**
- * `glup status`, `glup switchover` and `glup remove` (SPEC section 9): a short-lived bus
- * endpoint named `cli-<random>` on the cluster's admin subject `glup.<cluster>.admin`.
- *
- * Every live node answers a `status-request` with its own view; only the manager adds the
- * cluster tables (nodes, groups) and only the manager carries out an `admin-request`. So
- * status collects replies on an inbox for a short window, and the admin actions first find
- * a manager that way (a fast, clear TIMEOUT when none answers) and then ask it.
+ * `glup status`, `glup switchover` and `glup remove` (SPEC section 9) over a tool session
+ * (session.ts). Status asks every node and shows whoever answers, manager or not: with the
+ * manager gone, the isolated or leaderless survivors are exactly what an operator needs to
+ * see. Switchover and remove find the manager that way and then address it alone.
  */
-import { randomBytes } from 'node:crypto';
-import { createBus, type Bus } from '../bus/bus.js';
-import type { Envelope } from '../bus/envelope.js';
-import { natsTransport } from '../bus/nats.js';
-import { subjects } from '../bus/transport.js';
-import { GlupError, isGlupErrorCode } from '../errors.js';
-import type { AdminOptions, ClusterStatus, ClusterStatusFn, RemoveNodeFn, SwitchoverFn } from '../cli/admin.js';
+import { GlupError } from '../errors.js';
+import { compareIds } from '../ids.js';
+import type { AdminOptions, ClusterStatus, ClusterStatusFn, NodeStatus, RemoveNodeFn, SwitchoverFn } from '../cli/admin.js';
+import { MEMBER_ROLES, pickManager, withSession, type Session, type StatusReply } from './session.js';
 
-/** How long replies are collected once the manager has answered (non-managers may be a little slower). */
+export { asStatusReply, type StatusReply } from './session.js';
+
+/** How long a status request waits for replies (all of it when no manager answers). */
+export const STATUS_TIMEOUT_MS = 3000;
+/** After the manager answered, how long the others may take (they are rarely slower). */
 const COLLECT_MS = 500;
-/** How long to wait for any manager to answer a status request. */
-const MANAGER_TIMEOUT_MS = 3000;
 /** A switchover or removal is a GLUP round plus a handover: allow for slow heartbeats. */
 const ACTION_TIMEOUT_MS = 30_000;
 
-/** The body of a `status-reply` (NodeRuntime.status() plus, from the manager, the tables). */
-export interface StatusReply {
-  id: string;
-  role: string;
-  epoch: number;
-  manager: string | null;
-  backup: string | null;
-  committedSeq: number;
-  lastSeq: number;
-  metrics: Record<string, number>;
-  nodes?: Record<string, { role: string; status: string }>;
-  groups?: Record<string, string[]>;
+export const clusterStatus: ClusterStatusFn = (opts) => withSession(opts, (s) => statusOf(s, opts.timeoutMs ?? STATUS_TIMEOUT_MS));
+
+/** One status round on an open session (glup status --watch runs one a second). */
+export async function statusOf(session: Session, timeoutMs: number): Promise<ClusterStatus> {
+  const replies = await session.statuses(timeoutMs, (got) => {
+    const manager = pickManager(got);
+    if (!manager) return false;
+    // every member the manager knows has answered: nothing more to wait for
+    if (Object.keys(manager.nodes ?? {}).every((id) => got.some((r) => r.id === id))) return true;
+    return COLLECT_MS;
+  });
+  if (replies.length === 0) throw new GlupError('TIMEOUT', `no node of cluster ${session.cluster} answered within ${timeoutMs} ms (is any glup node of this cluster running on this NATS?)`);
+  return summarize(session.cluster, replies);
 }
 
-export const clusterStatus: ClusterStatusFn = (opts) => withBus(opts, async (bus) => summarize(opts.cluster, await collectStatus(bus)));
-
 export const switchover: SwitchoverFn = (opts) =>
-  withBus(opts, async (bus) => {
-    await requireManager(bus);
-    await adminRequest(bus, { action: 'switchover', to: opts.to }, `switchover to ${opts.to}`);
+  withSession(opts, async (s) => {
+    const manager = await requireManager(s);
+    await s.ask(manager, { action: 'switchover', target: opts.to }, ACTION_TIMEOUT_MS).catch(explainTimeout(`switchover to ${opts.to}`, manager));
   });
 
 export const removeNode: RemoveNodeFn = (opts) =>
-  withBus(opts, async (bus) => {
-    await requireManager(bus);
-    await adminRequest(bus, { action: 'remove', node: opts.id }, `remove ${opts.id}`);
+  withSession(opts, async (s) => {
+    const manager = await requireManager(s);
+    await s.ask(manager, { action: 'remove', node: opts.id }, ACTION_TIMEOUT_MS).catch(explainTimeout(`remove ${opts.id}`, manager));
   });
 
-/** Builds the SPEC 9 status object from the replies of one status request. */
+async function requireManager(s: Session): Promise<string> {
+  const manager = pickManager(await s.statuses(STATUS_TIMEOUT_MS, (got) => pickManager(got) !== undefined));
+  if (!manager) throw new GlupError('TIMEOUT', `no manager of cluster ${s.cluster} answered within ${STATUS_TIMEOUT_MS} ms (is any glup node of this cluster running on this NATS?)`);
+  return manager.id;
+}
+
+function explainTimeout(what: string, manager: string) {
+  return (e: unknown): never => {
+    if (e instanceof GlupError && e.code === 'TIMEOUT') {
+      throw new GlupError('TIMEOUT', `${what}: the manager ${manager} did not confirm within ${ACTION_TIMEOUT_MS} ms`, { cause: e });
+    }
+    throw e;
+  };
+}
+
+/**
+ * The SPEC 9 status object from one round of replies. The manager of the highest epoch
+ * gives the tables; without one, the survivor that has committed the most does. Each node
+ * shows as it describes itself when it answered (`status` up, isolated or joining), else as
+ * the tables list it (`failed`, or `unreachable` for a member that did not answer). `lag` is
+ * how many committed updates a node is behind the manager (or the most advanced survivor).
+ */
 export function summarize(cluster: string, replies: StatusReply[]): ClusterStatus {
   const manager = pickManager(replies);
-  if (!manager) throw noManager(cluster);
-  const nodes: ClusterStatus['nodes'] = { ...(manager.nodes ?? {}) };
-  // a node that answers but is not in the manager's table yet (joining, isolated, a stale manager) shows as it sees itself
-  for (const r of replies) if (!nodes[r.id]) nodes[r.id] = { role: r.role, status: 'up' };
+  const reference = manager ?? [...replies].sort((a, b) => b.epoch - a.epoch || b.committedSeq - a.committedSeq)[0];
+  const head = manager?.committedSeq ?? Math.max(0, ...replies.map((r) => r.committedSeq));
+  const nodes: Record<string, NodeStatus> = {};
+  for (const [id, row] of Object.entries(reference?.nodes ?? {})) {
+    nodes[id] = { role: row.role, status: row.status === 'failed' ? 'failed' : 'unreachable', seq: null, lag: null };
+  }
+  for (const r of replies) {
+    const status = r.role === 'isolated' || r.role === 'joining' ? r.role : 'up';
+    const member = MEMBER_ROLES.includes(r.role);
+    nodes[r.id] = {
+      role: r.role,
+      status,
+      seq: member || r.role === 'isolated' ? r.committedSeq : null,
+      lag: member || r.role === 'isolated' ? Math.max(0, head - r.committedSeq) : null,
+      ...(r.activations !== undefined && { activations: r.activations }),
+    };
+  }
   const metrics: ClusterStatus['metrics'] = { invalidMessages: 0 };
   for (const r of replies) {
     for (const [name, value] of Object.entries(r.metrics ?? {})) {
@@ -65,109 +94,14 @@ export function summarize(cluster: string, replies: StatusReply[]): ClusterStatu
   }
   return {
     cluster,
-    manager: manager.id,
-    backup: manager.backup,
-    epoch: manager.epoch,
-    seq: manager.committedSeq,
-    nodes,
-    groups: manager.groups ?? {},
+    manager: manager?.id ?? null,
+    backup: manager?.backup ?? null,
+    epoch: manager?.epoch ?? Math.max(0, ...replies.map((r) => r.epoch)),
+    seq: head,
+    nodes: Object.fromEntries(Object.entries(nodes).sort(([a], [b]) => compareIds(a, b))),
+    groups: reference?.groups ?? {},
     metrics,
   };
 }
 
-/** The manager of the highest epoch: a deposed manager that has not noticed yet loses to its successor. */
-function pickManager(replies: StatusReply[]): StatusReply | undefined {
-  return replies.filter((r) => r.role === 'manager').sort((a, b) => b.epoch - a.epoch)[0];
-}
-
-function noManager(cluster: string): GlupError {
-  return new GlupError('TIMEOUT', `no manager of cluster ${cluster} answered within ${MANAGER_TIMEOUT_MS} ms (is any glup node of this cluster running on this NATS?)`);
-}
-
-/**
- * Publishes one status request with a private inbox as its reply subject and gathers the
- * replies: until COLLECT_MS after the first manager reply, or MANAGER_TIMEOUT_MS without one.
- */
-function collectStatus(bus: Bus): Promise<StatusReply[]> {
-  const inbox = `_INBOX.glup-admin.${randomBytes(8).toString('hex')}`;
-  const byNode = new Map<string, StatusReply>();
-  return new Promise((resolve) => {
-    let collectTimer: NodeJS.Timeout | undefined;
-    const finish = () => {
-      clearTimeout(collectTimer);
-      clearTimeout(managerTimer);
-      sub.unsubscribe();
-      resolve([...byNode.values()]);
-    };
-    const sub = bus.subscribe(inbox, (env: Envelope) => {
-      if (env.type !== 'status-reply') return;
-      const reply = asStatusReply(env.body);
-      if (!reply) return;
-      byNode.set(reply.id, reply);
-      if (reply.role === 'manager' && collectTimer === undefined) collectTimer = setTimeout(finish, COLLECT_MS);
-    });
-    const managerTimer = setTimeout(finish, MANAGER_TIMEOUT_MS);
-    bus.publish(subjects.admin(bus.cluster), 'status-request', {}, { epoch: 0, reply: inbox });
-  });
-}
-
-async function requireManager(bus: Bus): Promise<StatusReply> {
-  const manager = pickManager(await collectStatus(bus));
-  if (!manager) throw noManager(bus.cluster);
-  return manager;
-}
-
-/** Only the manager answers an admin request; its `{ok:false, code, message}` becomes a GlupError. */
-async function adminRequest(bus: Bus, body: Record<string, unknown>, what: string): Promise<void> {
-  let env: Envelope;
-  try {
-    env = await bus.request(subjects.admin(bus.cluster), 'admin-request', body, { epoch: 0, timeoutMs: ACTION_TIMEOUT_MS });
-  } catch (e) {
-    if (e instanceof GlupError && e.code === 'TIMEOUT') {
-      throw new GlupError('TIMEOUT', `${what}: the manager of ${bus.cluster} did not confirm within ${ACTION_TIMEOUT_MS} ms`, { cause: e });
-    }
-    throw e;
-  }
-  const reply = env.body as { ok?: unknown; code?: unknown; message?: unknown };
-  if (reply?.ok === true) return;
-  const code = isGlupErrorCode(reply?.code) ? reply.code : 'INVALID_OP';
-  const message = typeof reply?.message === 'string' ? reply.message.replace(/^[A-Z_]+: /, '') : 'refused without a reason';
-  throw new GlupError(code, `${what} refused by ${env.from}: ${message}`);
-}
-
-export function asStatusReply(body: unknown): StatusReply | undefined {
-  const b = body as Partial<StatusReply> | null;
-  if (typeof b !== 'object' || b === null) return undefined;
-  if (typeof b.id !== 'string' || typeof b.role !== 'string' || typeof b.epoch !== 'number') return undefined;
-  return {
-    id: b.id,
-    role: b.role,
-    epoch: b.epoch,
-    manager: typeof b.manager === 'string' ? b.manager : null,
-    backup: typeof b.backup === 'string' ? b.backup : null,
-    committedSeq: typeof b.committedSeq === 'number' ? b.committedSeq : 0,
-    lastSeq: typeof b.lastSeq === 'number' ? b.lastSeq : 0,
-    metrics: typeof b.metrics === 'object' && b.metrics !== null ? b.metrics : {},
-    ...(typeof b.nodes === 'object' && b.nodes !== null && { nodes: b.nodes }),
-    ...(typeof b.groups === 'object' && b.groups !== null && { groups: b.groups }),
-  };
-}
-
-async function withBus<T>(opts: AdminOptions, fn: (bus: Bus) => Promise<T>): Promise<T> {
-  const name = `cli-${randomBytes(4).toString('hex')}`;
-  const servers = opts.nats.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  let transport;
-  try {
-    // The first connect fails fast on a dead server; every later wait below is bounded by a timeout.
-    transport = await natsTransport({ servers, name });
-  } catch (e) {
-    throw new GlupError('TIMEOUT', `cannot connect to NATS at ${opts.nats}: ${(e as Error).message}`, { cause: e });
-  }
-  const bus = createBus({ transport, cluster: opts.cluster, node: name });
-  try {
-    return await fn(bus);
-  } finally {
-    bus.close();
-    await transport.close();
-  }
-}
+export type { AdminOptions };

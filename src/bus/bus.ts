@@ -15,12 +15,15 @@ import {
 import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES, type Envelope } from './envelope.js';
 import type { Faults } from './faults.js';
 import { ENVELOPE_VERSION, type MessageType } from './messageTypes.js';
+import { identityProblem, replyProblem } from './identity.js';
 import type { Subscription, Transport, TransportMessage } from './transport.js';
 
 /**
  * A node's view of the bus: envelopes on subjects. Knows bytes, subjects and envelopes,
  * not roles or machines. The receiving path is the edge of the node:
  *   bytes → decode and validate (invalid: dropped, counted, logged at a rate limit, never thrown)
+ *         → identity: the envelope's `from` must be the subject's last token (identity.ts); a
+ *           reply on an inbox must come from the node the request addressed
  *         → fault filter by `from` (drop / duplicate / delay, scheduled on the transport's clock)
  *         → a `chunk` goes to the subscription's reassembler (chunks.ts); a complete message is
  *           decoded and validated like any other, up to `maxMessageBytes`
@@ -80,9 +83,26 @@ export interface Bus {
    * arrives whole. Throws INVALID_OP over `maxMessageBytes`.
    */
   publish(subject: string, type: MessageType, body: unknown, opts: { epoch: number; reply?: string }): Envelope;
+  /** Delivers envelopes whose `from` is the subject's last token (the sender); others are invalid. */
   subscribe(subject: string, handler: EnvelopeHandler): Subscription;
-  /** Resolves with the first valid reply that passes the fault filter; rejects TIMEOUT otherwise. */
-  request(subject: string, type: MessageType, body: unknown, opts: { epoch: number; timeoutMs: number }): Promise<Envelope>;
+  /**
+   * Asks node `to` (the request should travel on a subject only `to` receives, such as
+   * `glup.C.node.<to>.<me>`): resolves with the first valid reply from `to` that passes the
+   * fault filter; a reply from anyone else is invalid (dropped, counted) and the wait goes on.
+   * Rejects TIMEOUT after `timeoutMs`, STOPPED when the bus closes.
+   */
+  request(subject: string, type: MessageType, body: unknown, opts: { epoch: number; timeoutMs: number; to: string }): Promise<Envelope>;
+  /**
+   * A request to many (a status request on the admin subject): every reply until `timeoutMs`,
+   * or until `onReply` calls `finish`. Replies cannot be checked against an addressee (there
+   * is none), so treat their content as the claim of whoever answered.
+   */
+  gather(
+    subject: string,
+    type: MessageType,
+    body: unknown,
+    opts: { epoch: number; timeoutMs: number; onReply?: (env: Envelope, finish: () => void) => void },
+  ): Promise<Envelope[]>;
   /** Answers a request; a message without a reply subject gets no answer (returns undefined). Requests and replies are never chunked: over 1 MiB they throw INVALID_OP. */
   reply(raw: TransportMessage, type: MessageType, body: unknown, opts: { epoch: number }): Envelope | undefined;
   /** Stops all subscriptions and pending delayed deliveries; the transport is the caller's to close. */
@@ -123,7 +143,7 @@ export function createBus(opts: BusOptions): Bus {
 
   const subscriptions = new Set<Subscription>();
   const delayed = new Set<unknown>();
-  /** Requests waiting out a delay or a lost reply; close() wakes them so they end with STOPPED. */
+  /** Requests and gathers still waiting; close() ends them (requests with STOPPED). */
   const waiting = new Set<() => void>();
   let counter = 0;
   let closed = false;
@@ -186,16 +206,6 @@ export function createBus(opts: BusOptions): Bus {
     delayed.add(handle);
   };
 
-  const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        waiting.delete(wake);
-        resolve();
-      };
-      waiting.add(wake);
-      later(ms, wake);
-    });
-
   /** One wire message, never chunked (requests' replies: the requester takes the first message only). */
   const publishSingle = (subject: string, type: MessageType, body: unknown, epoch: number): Envelope => {
     const env = envelope(type, body, epoch);
@@ -227,86 +237,130 @@ export function createBus(opts: BusOptions): Bus {
     return env;
   };
 
+  /** One subscription through the edge; `check` says why an envelope may not arrive here. */
+  const listen = (subject: string, handler: EnvelopeHandler, check: (env: Envelope, raw: TransportMessage) => string | undefined): Subscription => {
+    let active = !closed;
+    const deliver = (env: Envelope, raw: TransportMessage) => {
+      if (!active) return;
+      metrics.messagesReceived++;
+      tap('receive', env, raw.subject);
+      try {
+        handler(env, raw);
+      } catch (e) {
+        metrics.handlerErrors++;
+        logger.error('bus: message handler threw', { node, subject: raw.subject, type: env.type, from: env.from, id: env.id, error: String(e) });
+      }
+    };
+    const reassembler = createReassembler(clock, reassemblyLimits);
+    /** A chunk that completes its message hands the handler the original envelope. */
+    const arrive = (env: Envelope, raw: TransportMessage) => {
+      if (!active) return;
+      if (env.type !== 'chunk') return deliver(env, raw);
+      const outcome = reassembler.accept(env);
+      if (outcome.kind === 'invalid') return countInvalid(raw, outcome.reason);
+      if (outcome.kind !== 'complete') return;
+      const whole: TransportMessage = raw.reply ? { subject: raw.subject, data: outcome.data, reply: raw.reply } : { subject: raw.subject, data: outcome.data };
+      const original = decode(whole, maxMessageBytes);
+      if (!original) return;
+      const mismatch = reassembledMismatch(original, env, outcome.of);
+      if (mismatch) return countInvalid(whole, mismatch);
+      deliver(original, whole);
+    };
+    const inner = transport.subscribe(subject, (raw) => {
+      if (!active) return;
+      const env = decode(raw);
+      if (!env) return;
+      const problem = check(env, raw);
+      if (problem !== undefined) return countInvalid(raw, problem);
+      for (const delayMs of route(env)) {
+        if (delayMs > 0) later(delayMs, () => arrive(env, raw));
+        else arrive(env, raw);
+      }
+    });
+    const sub: Subscription = {
+      unsubscribe() {
+        if (!active) return;
+        active = false;
+        subscriptions.delete(sub);
+        inner.unsubscribe();
+        reassembler.clear();
+      },
+    };
+    if (active) subscriptions.add(sub);
+    else inner.unsubscribe();
+    return sub;
+  };
+
+  let inboxes = 0;
+  /** A reply subject nobody else listens on: the transport's own, or one named after this node. */
+  const newInbox = () => transport.inbox?.() ?? `_INBOX.${idPrefix}.${++inboxes}`;
+
   return {
     node,
     cluster,
     transport,
     metrics,
     publish,
-    subscribe(subject, handler) {
-      let active = !closed;
-      const deliver = (env: Envelope, raw: TransportMessage) => {
-        if (!active) return;
-        metrics.messagesReceived++;
-        tap('receive', env, raw.subject);
-        try {
-          handler(env, raw);
-        } catch (e) {
-          metrics.handlerErrors++;
-          logger.error('bus: message handler threw', { node, subject: raw.subject, type: env.type, from: env.from, id: env.id, error: String(e) });
-        }
-      };
-      const reassembler = createReassembler(clock, reassemblyLimits);
-      /** A chunk that completes its message hands the handler the original envelope. */
-      const arrive = (env: Envelope, raw: TransportMessage) => {
-        if (!active) return;
-        if (env.type !== 'chunk') return deliver(env, raw);
-        const outcome = reassembler.accept(env);
-        if (outcome.kind === 'invalid') return countInvalid(raw, outcome.reason);
-        if (outcome.kind !== 'complete') return;
-        const whole: TransportMessage = raw.reply ? { subject: raw.subject, data: outcome.data, reply: raw.reply } : { subject: raw.subject, data: outcome.data };
-        const original = decode(whole, maxMessageBytes);
-        if (!original) return;
-        const mismatch = reassembledMismatch(original, env, outcome.of);
-        if (mismatch) return countInvalid(whole, mismatch);
-        deliver(original, whole);
-      };
-      const inner = transport.subscribe(subject, (raw) => {
-        if (!active) return;
-        const env = decode(raw);
-        if (!env) return;
-        for (const delayMs of route(env)) {
-          if (delayMs > 0) later(delayMs, () => arrive(env, raw));
-          else arrive(env, raw);
-        }
-      });
-      const sub: Subscription = {
-        unsubscribe() {
-          if (!active) return;
-          active = false;
-          subscriptions.delete(sub);
-          inner.unsubscribe();
-          reassembler.clear();
-        },
-      };
-      if (active) subscriptions.add(sub);
-      else inner.unsubscribe();
-      return sub;
-    },
-    async request(subject, type, body, { epoch, timeoutMs }) {
+    subscribe: (subject, handler) => listen(subject, handler, (env, raw) => identityProblem(raw.subject, env)),
+    async request(subject, type, body, { epoch, timeoutMs, to }) {
       if (closed) throw new GlupError('STOPPED', `request on ${subject}: the bus of ${node} is closed`);
-      const startedAt = clock.now();
       const sent = envelope(type, body, epoch);
       const data = encode(sent, subject);
-      metrics.messagesSent++;
       tap('send', sent, subject);
-      const raw = await transport.request(subject, data, { timeoutMs });
-      const env = decode(raw);
-      // A reply the filter drops (or an invalid one) is a lost reply: the caller sees the timeout it would see.
-      const delays = env ? route(env) : [];
-      const remaining = Math.max(0, timeoutMs - (clock.now() - startedAt));
-      const delay = delays.length > 0 ? Math.min(...delays) : Infinity;
-      if (delay > remaining) {
-        await wait(remaining);
-        if (!closed) throw new GlupError('TIMEOUT', `request on ${subject}: no reply within ${timeoutMs} ms`);
-      } else if (delay > 0) {
-        await wait(delay);
-      }
-      if (closed) throw new GlupError('STOPPED', `request on ${subject}: the bus of ${node} closed while waiting`);
-      metrics.messagesReceived++;
-      tap('receive', env!, raw.subject);
-      return env!;
+      return new Promise<Envelope>((resolve, reject) => {
+        const inbox = newInbox();
+        const end = () => {
+          sub.unsubscribe();
+          clock.clearTimeout(timer);
+          waiting.delete(stopped);
+        };
+        const stopped = () => {
+          end();
+          reject(new GlupError('STOPPED', `request on ${subject}: the bus of ${node} closed while waiting`));
+        };
+        // a reply the filter drops (or an invalid one) is a lost reply: the caller sees the timeout it would see
+        const sub = listen(inbox, (env) => {
+          end();
+          resolve(env);
+        }, (env) => replyProblem(to, env));
+        const timer = clock.setTimeout(() => {
+          end();
+          reject(new GlupError('TIMEOUT', `request on ${subject}: no reply from ${to} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiting.add(stopped);
+        transport.publish(subject, data, { reply: inbox });
+        metrics.messagesSent++;
+      });
     },
+    async gather(subject, type, body, { epoch, timeoutMs, onReply }) {
+      if (closed) throw new GlupError('STOPPED', `request on ${subject}: the bus of ${node} is closed`);
+      const sent = envelope(type, body, epoch);
+      const data = encode(sent, subject);
+      tap('send', sent, subject);
+      return new Promise<Envelope[]>((resolve) => {
+        const inbox = newInbox();
+        const replies: Envelope[] = [];
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          sub.unsubscribe();
+          clock.clearTimeout(timer);
+          waiting.delete(finish);
+          resolve(replies);
+        };
+        const sub = listen(inbox, (env) => {
+          if (done) return;
+          replies.push(env);
+          onReply?.(env, finish);
+        }, () => undefined);
+        const timer = clock.setTimeout(finish, timeoutMs);
+        waiting.add(finish);
+        transport.publish(subject, data, { reply: inbox });
+        metrics.messagesSent++;
+      });
+    },
+
     reply(raw, type, body, { epoch }) {
       if (!raw.reply) {
         logger.debug('bus: reply to a message without a reply subject ignored', { node, subject: raw.subject, type });

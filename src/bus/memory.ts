@@ -201,6 +201,7 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
       clock,
       publish: (subject, data, publishOpts) => route(endpoint, subject, data, publishOpts?.reply),
       subscribe,
+      inbox: () => `_INBOX.${name}.${++inboxCounter}`,
       request: (subject, data, { timeoutMs }) =>
         new Promise<TransportMessage>((resolve, reject) => {
           if (endpoint.closed) return reject(new GlupError('STOPPED', `request on ${subject}: endpoint ${name} is closed`));

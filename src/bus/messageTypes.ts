@@ -33,6 +33,7 @@ export const MESSAGE_TYPES = [
   'chunk', // one piece of a payload larger than one message
   'inspect-request', // dashboard -> nodes (admin subject): send me your inspection feed for leaseMs
   'inspect-feed', // node -> dashboard: inspection events, status and, when it changed, the database
+  'watch-event', // node -> tool (glup watch): one committed record under the watched prefix, or the watch's end
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];

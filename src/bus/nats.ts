@@ -1,6 +1,8 @@
 import {
   ClosedConnectionError,
   connect,
+  createInbox,
+  credsAuthenticator,
   DrainingConnectionError,
   nkeyAuthenticator,
   RequestError,
@@ -31,6 +33,8 @@ export interface NatsTransportOptions {
   token?: string;
   /** An nkey seed (the text `SU…`, not a file name: the CLI reads the file). */
   nkeySeed?: string | Uint8Array;
+  /** The contents of a `.creds` file (user JWT and nkey seed), not its name: the CLI reads the file. */
+  creds?: string | Uint8Array;
   /** Each entry is a PEM file path, or the PEM text itself when it starts with "-----BEGIN". */
   tls?: { ca?: string; cert?: string; key?: string };
   /** Wait between reconnect attempts; default 250 ms. */
@@ -86,6 +90,7 @@ export async function natsTransport(opts: NatsTransportOptions): Promise<NatsTra
       nc.publish(subject, data, publishOpts?.reply ? { reply: publishOpts.reply } : undefined);
     },
     subscribe,
+    inbox: () => createInbox(),
     async request(subject, data, { timeoutMs }) {
       if (closed) throw new GlupError('STOPPED', `request on ${subject}: transport ${name} is closed`);
       try {
@@ -117,9 +122,13 @@ function connectionOptions(opts: NatsTransportOptions, name: string): Connection
   if (opts.user !== undefined) options.user = opts.user;
   if (opts.pass !== undefined) options.pass = opts.pass;
   if (opts.token !== undefined) options.token = opts.token;
+  if (opts.nkeySeed !== undefined && opts.creds !== undefined) throw new Error('natsTransport: give nkeySeed or creds, not both');
   if (opts.nkeySeed !== undefined) {
     const seed = typeof opts.nkeySeed === 'string' ? new TextEncoder().encode(opts.nkeySeed.trim()) : opts.nkeySeed;
     options.authenticator = nkeyAuthenticator(seed);
+  }
+  if (opts.creds !== undefined) {
+    options.authenticator = credsAuthenticator(typeof opts.creds === 'string' ? new TextEncoder().encode(opts.creds) : opts.creds);
   }
   if (opts.tls) options.tls = tlsOptions(opts.tls);
   return options;

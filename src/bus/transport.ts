@@ -28,23 +28,43 @@ export interface Transport {
   subscribe(subject: string, handler: MessageHandler): Subscription;
   /** Resolves with the first reply; rejects with GlupError TIMEOUT after `timeoutMs`. */
   request(subject: string, data: Uint8Array, opts: { timeoutMs: number }): Promise<TransportMessage>;
+  /** A fresh reply subject only this endpoint listens on (NATS: `_INBOX.<nuid>`); optional. */
+  inbox?(): string;
   /** Resolves when everything published so far has left this endpoint. */
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly closed: boolean;
 }
 
-/** Subject names of SPEC section 8 (the list is part of the contract). */
+/**
+ * Subject names of SPEC section 8 (revised 2026-11-29; the list is part of the contract).
+ * The SENDER is the last token of every subject but the JetStream log's, so a nats-server
+ * that lets user F publish only on subjects ending in `.F` enforces who speaks (docs/security.md);
+ * the bus drops a message whose envelope `from` is not that token (src/bus/identity.ts).
+ * Each `…All` pattern is what a receiver subscribes to: a `*` in the sender's place.
+ */
 export const subjects = {
-  discovery: (cluster: string) => `glup.${cluster}.disc`,
-  heartbeat: (cluster: string) => `glup.${cluster}.hb`,
-  node: (cluster: string, node: string) => `glup.${cluster}.node.${node}`,
-  submit: (cluster: string) => `glup.${cluster}.submit`,
-  update: (cluster: string) => `glup.${cluster}.update`,
-  group: (cluster: string, group: string) => `glup.${cluster}.pg.${group}`,
+  discovery: (cluster: string, from: string) => `glup.${cluster}.disc.${from}`,
+  heartbeat: (cluster: string, from: string) => `glup.${cluster}.hb.${from}`,
+  /** Unicast to `node`; answers (acks, votes, replies) travel here or to the asker's inbox. */
+  node: (cluster: string, node: string, from: string) => `glup.${cluster}.node.${node}.${from}`,
+  submit: (cluster: string, from: string) => `glup.${cluster}.submit.${from}`,
+  update: (cluster: string, from: string) => `glup.${cluster}.update.${from}`,
+  group: (cluster: string, group: string, from: string) => `glup.${cluster}.pg.${group}.${from}`,
+  /** Status and admin requests (glup status / switchover / remove / the data commands), from tool `from`. */
+  admin: (cluster: string, from: string) => `glup.${cluster}.admin.${from}`,
+  /** A node's persisted log (JetStream): written only by that node's store, never through the bus. */
   log: (cluster: string, node: string) => `glup.${cluster}.log.${node}`,
-  /** Status and admin requests (glup status / switchover / remove). */
-  admin: (cluster: string) => `glup.${cluster}.admin`,
+
+  discoveryAll: (cluster: string) => `glup.${cluster}.disc.*`,
+  heartbeatAll: (cluster: string) => `glup.${cluster}.hb.*`,
+  /** Everything addressed to `node`, from any sender. */
+  nodeAll: (cluster: string, node: string) => `glup.${cluster}.node.${node}.*`,
+  submitAll: (cluster: string) => `glup.${cluster}.submit.*`,
+  updateAll: (cluster: string) => `glup.${cluster}.update.*`,
+  /** Every group's messages (group names are one token, so `*.*` is group and sender). */
+  groupAll: (cluster: string) => `glup.${cluster}.pg.*.*`,
+  adminAll: (cluster: string) => `glup.${cluster}.admin.*`,
 } as const;
 
 /** NATS subject matching: `*` one token, `>` the rest (at least one token). */

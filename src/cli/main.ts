@@ -3,12 +3,15 @@
  * 2 bad input — commander's own errors (unknown flag, missing argument, bad choice) are bad
  * input too, so they exit 2, not commander's default 1.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { LOG_LEVELS, setLogLevel, type LogLevel } from '../log.js';
 import { ScenarioError } from '../scenario/parse.js';
 import { GLUP_VERSION } from '../scenario/trace.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, UsageError } from './common.js';
 import * as bench from './bench.js';
 import * as dashboard from './dashboard.js';
+import * as data from './data.js';
+import * as log from './log.js';
 import * as node from './nodeFlags.js';
 import * as remove from './remove.js';
 import * as replay from './replay.js';
@@ -27,7 +30,12 @@ export function buildProgram(): Command {
     .exitOverride((err: CommanderError) => {
       throw err;
     });
-  for (const command of [run, replay, sim, viz, dashboard, node, status, switchover, remove, bench]) command.register(program);
+  for (const command of [run, replay, sim, viz, dashboard, node, status, switchover, remove, data, log, bench]) command.register(program);
+  // one logging flag for every command (pino levels; logs go to stderr)
+  for (const command of program.commands) {
+    command.addOption(new Option('--log-level <level>', 'log level on stderr (default warn)').choices(LOG_LEVELS).env('GLUP_LOG_LEVEL'));
+  }
+  program.hook('preAction', (_program, action) => setLogLevel(action.opts().logLevel as LogLevel | undefined));
   return program;
 }
 

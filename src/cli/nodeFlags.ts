@@ -5,11 +5,11 @@
  */
 import { Option, type Command } from 'commander';
 import { clusterArg, EXIT_FAILED, idListArg, intArg, loadImplementation, nameArg, portArg, UsageError } from './common.js';
+import { addConnectionFlags, checkConnectionFlags, type ConnectionFlags } from './connection.js';
 
-export interface NodeCommandOptions {
+export interface NodeCommandOptions extends ConnectionFlags {
   cluster: string;
   id: string;
-  nats?: string;
   data?: string;
   persistence: 'file' | 'jetstream' | 'memory';
   priority: number;
@@ -19,26 +19,19 @@ export interface NodeCommandOptions {
   glup?: 'multicast' | 'unicast';
   quorum?: 'majority' | 'none';
   initialMembers?: string[];
-  user?: string;
-  pass?: string;
-  token?: string;
-  nkeySeed?: string;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
   metricsPort?: number;
+  metricsHost: string;
 }
 
 /** Contract of src/cli/node.ts: runs the node until SIGTERM (graceful leave), resolves with the exit code. */
 export type RunNode = (opts: NodeCommandOptions) => Promise<number>;
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('node')
     .description('run a long-lived cluster node; SIGTERM leaves gracefully')
     .requiredOption('--cluster <name>', 'cluster name', clusterArg)
     .requiredOption('--id <id>', 'node id', nameArg)
-    .option('--nats <url>', 'NATS server URL(s), comma separated')
     .option('--data <dir>', 'data directory of the file store')
     .addOption(new Option('--persistence <kind>', 'store backend').choices(['file', 'jetstream', 'memory']).default('file'))
     .option('--priority <n>', 'higher is preferred as manager/backup', intArg(-1e9, 1e9), 0)
@@ -48,17 +41,12 @@ export function register(program: Command): void {
     .addOption(new Option('--glup <mode>', 'update distribution').choices(['multicast', 'unicast']))
     .addOption(new Option('--quorum <mode>', 'majority, or none for two-node clusters').choices(['majority', 'none']))
     .option('--initial-members <ids>', 'comma-separated ids of the founding members', idListArg)
-    .addOption(new Option('--user <user>', 'NATS user').conflicts(['token', 'nkeySeed']))
-    .option('--pass <password>', 'NATS password')
-    .addOption(new Option('--token <token>', 'NATS token').conflicts(['nkeySeed']))
-    .option('--nkey-seed <file>', 'file holding the NATS nkey seed')
-    .option('--tls-ca <file>', 'CA certificate for TLS')
-    .option('--tls-cert <file>', 'client certificate for TLS')
-    .option('--tls-key <file>', 'client key for TLS')
-    .option('--metrics-port <n>', 'serve metrics over HTTP on this port', portArg)
+    .option('--metrics-port <n>', 'serve /metrics, /livez, /readyz and /status over HTTP on this port (0: any free port)', portArg)
+    .addOption(new Option('--metrics-host <host>', 'address the metrics server listens on (no authentication: keep it private)').env('GLUP_METRICS_HOST').default('127.0.0.1'));
+  // a node speaks as its --id: no --as
+  addConnectionFlags(command, { speaker: false })
     .action(async (flags: NodeCommandOptions) => {
-      if ((flags.user === undefined) !== (flags.pass === undefined)) throw new UsageError('--user and --pass go together');
-      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+      checkConnectionFlags(flags, { speaker: false });
       if (flags.persistence === 'file' && flags.data === undefined) throw new UsageError('--persistence file needs --data DIR');
       const runNode = await loadImplementation<RunNode>('./node.js', 'runNode', 'node');
       process.exitCode = runNode ? await runNode(flags) : EXIT_FAILED;

@@ -8,7 +8,6 @@
  * The page polls `poll(cursor)` for what is new. Time is the transport clock's (wall time
  * on NATS): the nodes' inspection times and the status times are on one axis.
  */
-import { randomBytes } from 'node:crypto';
 import type { FeedBatch, FeedEvent } from '../actors/inspectFeed.js';
 import { asStatusReply, type StatusReply } from '../admin/client.js';
 import { createBus } from '../bus/bus.js';
@@ -118,21 +117,22 @@ export function connectLive(opts: LiveOptions): LiveSource {
     }
   };
 
-  const inbox = `_INBOX.glup-dashboard.${randomBytes(8).toString('hex')}`;
+  /** A status reply: gathered from the tool's inbox, so only the node's own claim (docs/security.md). */
+  const onStatus = (env: Envelope) => {
+    if (env.type !== 'status-reply') return;
+    const reply = asStatusReply(env.body);
+    if (!reply || reply.id !== env.from) return;
+    replies.set(reply.id, { reply, at: clock.now() });
+    // a deposed manager that has not noticed yet must not overrule its successor's table
+    if (reply.role === 'manager' && reply.nodes && reply.epoch >= membersEpoch) {
+      members = reply.nodes;
+      membersEpoch = reply.epoch;
+    }
+  };
   const subs = [
-    bus.subscribe(subjects.node(opts.cluster, opts.as), (env) => {
+    // the feed comes on this tool's node subject, from each node (the sender last)
+    bus.subscribe(subjects.nodeAll(opts.cluster, opts.as), (env) => {
       if (env.type === 'inspect-feed') onBatch(env);
-    }),
-    bus.subscribe(inbox, (env) => {
-      if (env.type !== 'status-reply') return;
-      const reply = asStatusReply(env.body);
-      if (!reply || reply.id !== env.from) return;
-      replies.set(reply.id, { reply, at: clock.now() });
-      // a deposed manager that has not noticed yet must not overrule its successor's table
-      if (reply.role === 'manager' && reply.nodes && reply.epoch >= membersEpoch) {
-        members = reply.nodes;
-        membersEpoch = reply.epoch;
-      }
     }),
   ];
 
@@ -172,9 +172,9 @@ export function connectLive(opts: LiveOptions): LiveSource {
     if (closed) return;
     statusLines();
     try {
-      bus.publish(subjects.admin(opts.cluster), 'status-request', {}, { epoch: 0, reply: inbox });
+      void bus.gather(subjects.admin(opts.cluster, opts.as), 'status-request', {}, { epoch: 0, timeoutMs: pollMs, onReply: onStatus }).catch(() => undefined);
       if (clock.now() - lastLease >= leaseMs / 3) {
-        bus.publish(subjects.admin(opts.cluster), 'inspect-request', { leaseMs }, { epoch: 0 });
+        bus.publish(subjects.admin(opts.cluster, opts.as), 'inspect-request', { leaseMs }, { epoch: 0 });
         lastLease = clock.now();
       }
     } catch {
@@ -206,7 +206,7 @@ export function connectLive(opts: LiveOptions): LiveSource {
       if (timer !== null) clock.clearTimeout(timer);
       try {
         // end the leases now rather than when they run out
-        bus.publish(subjects.admin(opts.cluster), 'inspect-request', { leaseMs: 0 }, { epoch: 0 });
+        bus.publish(subjects.admin(opts.cluster, opts.as), 'inspect-request', { leaseMs: 0 }, { epoch: 0 });
       } catch {
         // closing anyway
       }

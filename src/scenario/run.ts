@@ -24,7 +24,7 @@ import { fileStore } from '../persistence/file.js';
 import { jetstreamStore, type JetStreamStore } from '../persistence/jetstream.js';
 import type { Store } from '../persistence/store.js';
 import type { DataOp } from '../db/types.js';
-import { silentLogger, createLogger, type Logger } from '../log.js';
+import { chosenLogLevel, silentLogger, createLogger, type Logger } from '../log.js';
 import { evaluateConditions, nodeView } from './expect.js';
 import { buildSummary } from './summary.js';
 import { TraceRecorder, commitLine, inspectionLine, type TraceEventLine } from './trace.js';
@@ -85,7 +85,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
   const seed = opts.seed ?? scenario.seed;
   const persistence = opts.persistence ?? scenario.cluster.persistence;
   const transportKind = opts.transport;
-  const logger = hooks.logger ?? (process.env.GLUP_LOG ? createLogger() : silentLogger());
+  // quiet unless the command line asked for logs (--log-level)
+  const logger = hooks.logger ?? (chosenLogLevel() ? createLogger() : silentLogger());
   const rng = createRandom(seed);
   const runId = `${Math.floor(Math.random() * 1e9).toString(36)}`;
   const cluster = transportKind === 'nats' ? `${scenario.cluster.name}-${runId}`.slice(0, 63) : scenario.cluster.name;

@@ -46,7 +46,7 @@ async function pair(kit: Kit, opts: { faults?: Faults; chunkBytes?: number; rece
     faults: opts.faults,
     maxMessageBytes: opts.receiverMaxMessageBytes,
   });
-  const subject = `${kit.prefix}.node.n2`;
+  const subject = `${kit.prefix}.node.n2.n1`;
   const got: Envelope[] = [];
   n2.subscribe(subject, (env) => got.push(env));
   await n2.transport.flush();
@@ -227,7 +227,7 @@ test('the sender refuses a message over maxMessageBytes, and requests and replie
   };
   tooBig(() => small.publish('x', 'update', 'x'.repeat(MiB), { epoch: 1 }));
   tooBig(() => n1.reply({ subject: 'x', data: new Uint8Array(), reply: '_INBOX.1' }, 'status-reply', 'x'.repeat(MiB), { epoch: 1 }));
-  const e = await t.throwsAsync(n1.request('x', 'status-request', 'x'.repeat(MiB), { epoch: 1, timeoutMs: 10 }));
+  const e = await t.throwsAsync(n1.request('x.n2.n1', 'status-request', 'x'.repeat(MiB), { epoch: 1, timeoutMs: 10, to: 'n2' }));
   t.true(e instanceof GlupError && e.code === 'INVALID_OP');
   const n4 = await kit.endpoint('n4');
   t.throws(() => createBus({ transport: n4, cluster: CLUSTER, node: 'n4', chunkBytes: MAX_CHUNK_BYTES + 1 }), {

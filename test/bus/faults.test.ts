@@ -26,7 +26,7 @@ async function cluster(kind: (typeof KINDS)[number]): Promise<Cluster> {
   const faults = createFaults({ random: createRandom(7).fork('faults'), clock: kit.clock });
   const n1 = createBus({ transport: await kit.endpoint('n1'), cluster: 'c1', node: 'n1', faults });
   const n2 = createBus({ transport: await kit.endpoint('n2'), cluster: 'c1', node: 'n2', faults });
-  const subject = `${kit.prefix}.update`;
+  const subject = `${kit.prefix}.update.n1`;
   const atN1: Cluster['atN1'] = [];
   const atN2: Cluster['atN2'] = [];
   n1.subscribe(subject, (env) => atN1.push({ env, at: kit.clock.now() }));
@@ -109,12 +109,12 @@ for (const kind of KINDS) {
 
 test('memory: a request whose reply the filter drops times out like a lost reply', async (t) => {
   const c = await cluster('memory');
-  c.n2.subscribe(`${c.kit.prefix}.ask`, (_, raw) => {
+  c.n2.subscribe(`${c.kit.prefix}.ask.n1`, (_, raw) => {
     c.faults.partition([['n1'], ['n2']]);
     c.n2.reply(raw, 'status-reply', {}, { epoch: 1 });
   });
   const startedAt = c.kit.clock.now();
-  const error = await t.throwsAsync(c.kit.settle(c.n1.request(`${c.kit.prefix}.ask`, 'status-request', {}, { epoch: 1, timeoutMs: 300 })));
+  const error = await t.throwsAsync(c.kit.settle(c.n1.request(`${c.kit.prefix}.ask.n1`, 'status-request', {}, { epoch: 1, timeoutMs: 300, to: 'n2' })));
   t.true(error instanceof GlupError && error.code === 'TIMEOUT', String(error));
   t.true(c.kit.clock.now() - startedAt >= 300);
 });

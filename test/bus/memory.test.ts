@@ -7,17 +7,17 @@ import { text, untext } from './transports.js';
 async function chatter(net: MemoryNetwork, nodes: string[], rounds = 20): Promise<void> {
   const transports = nodes.map((n) => net.transport(n));
   for (const t of transports) {
-    t.subscribe('glup.c.hb', () => undefined);
-    t.subscribe(`glup.c.node.${t.name}`, (m) => {
+    t.subscribe('glup.c.hb.*', () => undefined);
+    t.subscribe(`glup.c.node.${t.name}.*`, (m) => {
       // Answer unicast messages, so later traffic depends on earlier delivery order.
-      if (untext(m.data).startsWith('ping')) t.publish(`glup.c.node.${untext(m.data).split(' ')[1]}`, text(`pong ${t.name}`));
+      if (untext(m.data).startsWith('ping')) t.publish(`glup.c.node.${untext(m.data).split(' ')[1]}.${t.name}`, text(`pong ${t.name}`));
     });
   }
   for (let round = 0; round < rounds; round++) {
     for (const t of transports) {
-      t.publish('glup.c.hb', text(`hb ${t.name} ${round}`));
+      t.publish(`glup.c.hb.${t.name}`, text(`hb ${t.name} ${round}`));
       const peer = nodes[(nodes.indexOf(t.name) + round + 1) % nodes.length]!;
-      t.publish(`glup.c.node.${peer}`, text(`ping ${t.name}`));
+      t.publish(`glup.c.node.${peer}.${t.name}`, text(`ping ${t.name}`));
     }
     await net.advance(0.5);
   }

@@ -20,19 +20,19 @@ test('a nats-server restart costs only a delay: subscriptions and requests work 
   const b = await natsTransport({ servers: server.url, name: 'b', reconnectTimeWaitMs: 100 });
   try {
     const got: string[] = [];
-    b.subscribe('glup.c.hb', (m) => got.push(untext(m.data)));
-    b.subscribe('glup.c.admin', (m) => {
+    b.subscribe('glup.c.hb.*', (m) => got.push(untext(m.data)));
+    b.subscribe('glup.c.admin.*', (m) => {
       if (m.reply) b.publish(m.reply, text('pong'));
     });
     await b.flush();
-    a.publish('glup.c.hb', text('before'));
+    a.publish('glup.c.hb.a', text('before'));
     await until(() => got.includes('before'), 5000);
 
     await server.restart();
     // Keep publishing until the re-subscribed b hears one: messages sent during the gap may be lost.
     let n = 0;
-    await until(() => got.some((m) => m.startsWith('after')), 20_000, 50, () => a.publish('glup.c.hb', text(`after ${++n}`)));
-    const reply = await a.request('glup.c.admin', text('ping'), { timeoutMs: 5000 });
+    await until(() => got.some((m) => m.startsWith('after')), 20_000, 50, () => a.publish('glup.c.hb.a', text(`after ${++n}`)));
+    const reply = await a.request('glup.c.admin.a', text('ping'), { timeoutMs: 5000 });
     t.is(untext(reply.data), 'pong');
     t.false(a.closed);
     t.truthy(a.connection.info, 'the raw connection is reachable for JetStream');

@@ -21,30 +21,32 @@ const nodeFacts = (id: string, qualified = true) => ({ id, qualified, priority: 
 /** Each forged message: who it claims to come from, where it goes, what it says. */
 function forgeries(cluster: string, targets: string[]): { subject: string; env: Omit<Envelope, 'v' | 'cluster' | 'ts' | 'id'> & { epoch: unknown } }[] {
   const out: { subject: string; env: Omit<Envelope, 'v' | 'cluster' | 'ts' | 'id'> & { epoch: unknown } }[] = [];
-  const add = (subject: string, from: string, type: Envelope['type'], epoch: unknown, body: unknown) => out.push({ subject, env: { from, type, epoch, body } as never });
+  // the subject ends with the claimed sender, as on an open nats-server anyone can publish: the
+  // bus's sender check passes, so what is tested is the node's own edge
+  const add = (where: (from: string) => string, from: string, type: Envelope['type'], epoch: unknown, body: unknown) => out.push({ subject: where(from), env: { from, type, epoch, body } as never });
   const heartbeat = { role: 'manager', commitSeq: 9, lastSeq: 9, membershipSeq: 0 };
   const record = { epoch: 999, seq: 9, origin: 'evil', id: 'forged', op: { set: { path: 'owned', value: true } }, patches: [{ op: 'add', path: ['data', 'owned'], value: true }], ts: 0 };
   for (const epoch of [HUGE, 999]) {
     // from a node that is no member, at a huge and at a merely higher epoch
-    add(subjects.heartbeat(cluster), 'evil', 'heartbeat', epoch, heartbeat);
-    for (const n of targets) add(subjects.node(cluster, n), 'evil', 'heartbeat', epoch, heartbeat);
-    add(subjects.discovery(cluster), 'evil', 'announce', epoch, { manager: 'evil', backup: null, commitSeq: 9, membershipSeq: 0, member: true });
-    add(subjects.discovery(cluster), 'evil', 'candidacy', epoch, { prevote: false, term: epoch, node: nodeFacts('evil'), position });
-    add(subjects.update(cluster), 'evil', 'update', epoch, { prev: { seq: 8, epoch: 999 }, records: [record], commitSeq: 9 });
-    for (const n of targets) add(subjects.node(cluster, n), 'evil', 'confirm-request', epoch, { phase: 'promise', term: epoch, position });
+    add((f) => subjects.heartbeat(cluster, f), 'evil', 'heartbeat', epoch, heartbeat);
+    for (const n of targets) add((f) => subjects.node(cluster, n, f), 'evil', 'heartbeat', epoch, heartbeat);
+    add((f) => subjects.discovery(cluster, f), 'evil', 'announce', epoch, { manager: 'evil', backup: null, commitSeq: 9, membershipSeq: 0, member: true });
+    add((f) => subjects.discovery(cluster, f), 'evil', 'candidacy', epoch, { prevote: false, term: epoch, node: nodeFacts('evil'), position });
+    add((f) => subjects.update(cluster, f), 'evil', 'update', epoch, { prev: { seq: 8, epoch: 999 }, records: [record], commitSeq: 9 });
+    for (const n of targets) add((f) => subjects.node(cluster, n, f), 'evil', 'confirm-request', epoch, { phase: 'promise', term: epoch, position });
     // from a member that is not qualified to lead, acting as manager or candidate
-    add(subjects.heartbeat(cluster), UNQUALIFIED, 'heartbeat', epoch, heartbeat);
-    add(subjects.discovery(cluster), UNQUALIFIED, 'candidacy', epoch, { prevote: false, term: epoch, node: nodeFacts(UNQUALIFIED, false), position });
+    add((f) => subjects.heartbeat(cluster, f), UNQUALIFIED, 'heartbeat', epoch, heartbeat);
+    add((f) => subjects.discovery(cluster, f), UNQUALIFIED, 'candidacy', epoch, { prevote: false, term: epoch, node: nodeFacts(UNQUALIFIED, false), position });
   }
   // epochs and seqs that are not non-negative safe integers
   for (const epoch of [2 ** 53, 1e20, -1, 1.5]) {
-    add(subjects.heartbeat(cluster), 'n1', 'heartbeat', epoch, heartbeat);
-    add(subjects.discovery(cluster), 'n1', 'announce', epoch, { manager: 'n1', backup: null, commitSeq: 9, membershipSeq: 0, member: true });
-    add(subjects.discovery(cluster), 'n2', 'candidacy', epoch, { prevote: false, term: 5, node: nodeFacts('n2'), position });
-    add(subjects.update(cluster), 'n1', 'update', epoch, { prev: { seq: 8, epoch: 1 }, records: [record], commitSeq: 9 });
+    add((f) => subjects.heartbeat(cluster, f), 'n1', 'heartbeat', epoch, heartbeat);
+    add((f) => subjects.discovery(cluster, f), 'n1', 'announce', epoch, { manager: 'n1', backup: null, commitSeq: 9, membershipSeq: 0, member: true });
+    add((f) => subjects.discovery(cluster, f), 'n2', 'candidacy', epoch, { prevote: false, term: 5, node: nodeFacts('n2'), position });
+    add((f) => subjects.update(cluster, f), 'n1', 'update', epoch, { prev: { seq: 8, epoch: 1 }, records: [record], commitSeq: 9 });
   }
-  add(subjects.heartbeat(cluster), 'n1', 'heartbeat', 1, { ...heartbeat, commitSeq: 2 ** 60 });
-  add(subjects.discovery(cluster), 'n2', 'candidacy', 1, { prevote: false, term: 1e30, node: nodeFacts('n2'), position });
+  add((f) => subjects.heartbeat(cluster, f), 'n1', 'heartbeat', 1, { ...heartbeat, commitSeq: 2 ** 60 });
+  add((f) => subjects.discovery(cluster, f), 'n2', 'candidacy', 1, { prevote: false, term: 1e30, node: nodeFacts('n2'), position });
   return out;
 }
 

@@ -11,10 +11,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `glup <args>` as a user would (through bin/glup.js), in `cwd` (default: the repo). */
-export function runGlup(args: string[], opts: { cwd?: string } = {}): Promise<CliResult> {
+/** Runs `glup <args>` as a user would (through bin/glup.js), in `cwd` (default: the repo), with `env` added to the environment. */
+export function runGlup(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile('node', [glup, ...args], { cwd: opts.cwd ?? repoRoot, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+    execFile('node', [glup, ...args], { cwd: opts.cwd ?? repoRoot, env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -29,9 +29,10 @@ export interface GlupNodeProcess {
   waitForRole(pred: (role: string) => boolean, timeoutMs?: number): Promise<RoleLine>;
 }
 
-/** Spawns `glup node <args>` (args after `node`), the node id given for messages. */
-export function spawnGlupNode(id: string, args: string[]): GlupNodeProcess {
-  const child = spawn('node', [glup, 'node', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `glup node <args>` (args after `node`), the node id given for messages; `env` is added to the environment. */
+export function spawnGlupNode(id: string, args: string[], opts: { env?: Record<string, string> } = {}): GlupNodeProcess {
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const child = spawn('node', [glup, 'node', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const waiters = new Set<() => void>();
   const p: GlupNodeProcess = {
     id,

@@ -93,10 +93,10 @@ test('a feed with no tool sends nothing, and a lease runs out without renewal', 
   const { subjects } = await import('../../src/bus/transport.js');
   const bus = createBus({ transport: tool, cluster: 'feed', node: 'tool' });
   let batches = 0;
-  bus.subscribe(subjects.node('feed', 'tool'), (env) => void (env.type === 'inspect-feed' && batches++));
+  bus.subscribe(subjects.nodeAll('feed', 'tool'), (env) => void (env.type === 'inspect-feed' && batches++));
   await c.net.advance(300);
   t.is(batches, 0);
-  bus.publish(subjects.admin('feed'), 'inspect-request', { leaseMs: 400 }, { epoch: 0 });
+  bus.publish(subjects.admin('feed', 'tool'), 'inspect-request', { leaseMs: 400 }, { epoch: 0 });
   await c.net.runUntil(() => batches >= 3, { timeoutMs: 1000 });
   await c.net.advance(1000);
   const after = batches;

@@ -97,24 +97,23 @@ test('the bus taps every envelope sent and delivered, once per message even when
   const a = createBus({ transport: net.transport('a'), cluster: 'c', node: 'a', tap: tapFor('a'), chunkBytes: 1024 });
   const b = createBus({ transport: net.transport('b'), cluster: 'c', node: 'b', tap: tapFor('b'), chunkBytes: 1024 });
   let delivered = 0;
-  b.subscribe(subjects.node('c', 'b'), () => delivered++);
-  b.subscribe(subjects.admin('c'), (env, raw) => b.reply(raw, 'status-reply', { role: 'client' }, { epoch: 1 }));
-  a.publish(subjects.node('c', 'b'), 'update', { records: [], commitSeq: 1, pad: 'x'.repeat(5000) }, { epoch: 1 });
+  b.subscribe(subjects.nodeAll('c', 'b'), () => delivered++);
+  b.subscribe(subjects.adminAll('c'), (env, raw) => b.reply(raw, 'status-reply', { role: 'client' }, { epoch: 1 }));
+  a.publish(subjects.node('c', 'b', 'a'), 'update', { records: [], commitSeq: 1, pad: 'x'.repeat(5000) }, { epoch: 1 });
   await net.runUntil(() => delivered === 1, { timeoutMs: 1000 });
-  const reply = await net.settle(a.request(subjects.admin('c'), 'status-request', {}, { epoch: 0, timeoutMs: 1000 }), { timeoutMs: 1000 });
+  const reply = await net.settle(a.request(subjects.admin('c', 'a'), 'status-request', {}, { epoch: 0, timeoutMs: 1000, to: 'b' }), { timeoutMs: 1000 });
   t.is(reply.type, 'status-reply');
-  t.deepEqual(seen.slice(0, 2), ['a send update a glup.c.node.b', 'b receive update a glup.c.node.b'], 'a chunked message is tapped whole, once');
-  t.deepEqual(seen.slice(2, 4), ['a send status-request a glup.c.admin', 'b receive status-request a glup.c.admin']);
+  t.deepEqual(seen.slice(0, 2), ['a send update a glup.c.node.b.a', 'b receive update a glup.c.node.b.a'], 'a chunked message is tapped whole, once');
+  t.deepEqual(seen.slice(2, 4), ['a send status-request a glup.c.admin.a', 'b receive status-request a glup.c.admin.a']);
   t.regex(seen[4]!, /^b send status-reply b /);
   t.regex(seen[5]!, /^a receive status-reply b /);
   t.is(seen.length, 6);
 });
 
 test('summaries and addressees', (t) => {
-  t.is(addressee('demo', subjects.node('demo', 'n3')), 'n3');
-  t.is(addressee('demo', `${subjects.node('demo', 'n3')}.n1`), 'n3', 'a subject with the sender after the addressee');
-  t.is(addressee('demo', subjects.heartbeat('demo')), null);
-  t.is(addressee('demo', subjects.node('other', 'n3')), null);
+  t.is(addressee('demo', subjects.node('demo', 'n3', 'n1')), 'n3', 'the addressee, with the sender after it');
+  t.is(addressee('demo', subjects.heartbeat('demo', 'n1')), null);
+  t.is(addressee('demo', subjects.node('other', 'n3', 'n1')), null);
   t.deepEqual(summarize({ records: [{ seq: 4, op: { set: { value: 'secret' } } }, { seq: 5 }], commitSeq: 3 }), { commitSeq: 3, seqs: [4, 5] });
   t.deepEqual(summarize({ acks: [{ seq: 7, id: 'x' }], upTo: 7 }), { upTo: 7, acks: [7] });
   t.deepEqual(summarize({ records: Array.from({ length: 40 }, (_, i) => ({ seq: i + 1 })), commitSeq: 0 }), { commitSeq: 0, seqs: { first: 1, last: 40, count: 40 } });
