@@ -35,6 +35,14 @@ export interface ElectionInput {
 
 export interface ElectionContext extends ElectionInput {
   participants: Record<string, Participant>;
+  /**
+   * Looks at the field so far (one per `gather` interval): a participant counts while it was
+   * heard within the last FRESH_ROUNDS of them. Rounds, not clock readings: the chart has no
+   * clock, and a node that stopped answering drops out after the same number of looks.
+   */
+  round: number;
+  /** The round in which each participant was last heard. */
+  heardIn: Record<string, number>;
   /** The epoch this node stands for (0: not standing). */
   term: number;
   /** Highest epoch any answer showed: the next term goes above it. */
@@ -59,16 +67,15 @@ export interface BallotRequestParams {
   position: LogPosition;
 }
 
-/** Participants count for two rounds after they were last heard. */
-const FRESH_ROUNDS = 2;
+/** Participants count for three looks at the field after they were last heard. */
+const FRESH_ROUNDS = 3;
 
 function roundMs(c: Pick<ElectionContext, 'heartbeatMs'>): number {
   return 2 * c.heartbeatMs;
 }
 
 function fresh(c: ElectionContext): Participant[] {
-  const since = c.now - FRESH_ROUNDS * roundMs(c);
-  return Object.values(c.participants).filter((p) => p.at >= since && p.id !== c.self.id);
+  return Object.values(c.participants).filter((p) => p.id !== c.self.id && (c.heardIn[p.id] ?? -Infinity) >= c.round - FRESH_ROUNDS);
 }
 
 /** Whose answers count: the newest membership in the log, else initialMembers, else the nodes heard. */
@@ -101,7 +108,7 @@ function mostAdvancedGranter(c: ElectionContext): { node: string; position: LogP
   return best;
 }
 
-const noteTime = (at: number) => ({ now: at });
+const heard = (c: ElectionContext, id: string) => ({ heardIn: { ...c.heardIn, [id]: c.round } });
 
 export const electionMachine = setup({
   types: {
@@ -130,9 +137,12 @@ export const electionMachine = setup({
     noteParticipant: assign(({ context, event }) => {
       if (event.type !== 'PARTICIPANT') return {};
       const p: Participant = { ...event.node, at: event.at, ...(event.position ? { position: event.position } : {}) };
-      return { participants: { ...context.participants, [p.id]: p }, termFloor: Math.max(context.termFloor, event.epoch), ...noteTime(event.at) };
+      return { participants: { ...context.participants, [p.id]: p }, termFloor: Math.max(context.termFloor, event.epoch), ...heard(context, p.id) };
     }),
-    lookAtField: assign(({ context }) => ({ unreachable: majorityReachable(context) ? 0 : context.unreachable + 1 })),
+    lookAtField: assign(({ context }) => {
+      const next = { ...context, round: context.round + 1 };
+      return { round: next.round, unreachable: majorityReachable(next) ? 0 : context.unreachable + 1 };
+    }),
     openPreBallot: assign(({ context }) => ({
       term: Math.max(context.epoch, context.termFloor) + 1,
       preGrants: { [context.self.id]: context.position },
@@ -140,14 +150,14 @@ export const electionMachine = setup({
     })),
     recordPreVote: assign(({ context, event }) => {
       if (event.type !== 'PREVOTE_REPLY') return {};
-      const seen = { termFloor: Math.max(context.termFloor, event.epoch), ...noteTime(event.at) };
+      const seen = { termFloor: Math.max(context.termFloor, event.epoch), ...heard(context, event.from) };
       if (!event.granted || event.term !== context.term) return seen;
       return { ...seen, preGrants: { ...context.preGrants, [event.from]: event.position } };
     }),
     openBallot: assign(({ context }) => ({ epoch: context.term, votes: [context.self.id] })),
     recordVote: assign(({ context, event }) => {
       if (event.type !== 'VOTE_REPLY') return {};
-      const seen = { termFloor: Math.max(context.termFloor, event.epoch), ...noteTime(event.at) };
+      const seen = { termFloor: Math.max(context.termFloor, event.epoch), ...heard(context, event.from) };
       if (!event.granted || event.term !== context.term || context.votes.includes(event.from)) return seen;
       return { ...seen, votes: [...context.votes, event.from] };
     }),
@@ -170,6 +180,9 @@ export const electionMachine = setup({
   context: ({ input }) => ({
     ...input,
     participants: { ...input.heard },
+    round: 0,
+    // what discovery heard counts for the first looks
+    heardIn: Object.fromEntries(Object.keys(input.heard).map((id) => [id, 0])),
     term: 0,
     termFloor: input.epoch,
     preGrants: {},

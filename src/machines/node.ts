@@ -116,7 +116,8 @@ export const nodeMachine = setup({
       return { bestStanding: { candidate: event.candidate, at: event.at } };
     }),
     lostManager: assign({ managerLost: true, managerMissed: Infinity }),
-    haveManager: assign({ managerLost: false, managerMissed: 0 }),
+    // what it heard while looking for a manager is stale once it has one
+    haveManager: assign({ managerLost: false, managerMissed: 0, heard: {} }),
     follow: assign(({ event }) => (event.type === 'MANAGER_HEARD' ? { followed: { manager: event.manager, epoch: event.epoch, membershipSeq: event.membershipSeq } } : {})),
     noteMembershipSeq: assign(({ context, event }) =>
       event.type === 'MANAGER_HEARD' && context.followed && event.manager === context.followed.manager && event.membershipSeq > context.followed.membershipSeq
