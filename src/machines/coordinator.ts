@@ -256,7 +256,8 @@ export const coordinatorMachine = setup({
     }),
     countCopies: assign(({ context }) => {
       const copies = { ...context.copies };
-      for (const id of lagging(context)) copies[id] = (context.progress[id] ?? -1) === (context.match[id] ?? 0) ? (copies[id] ?? 0) + 1 : 1;
+      // a node that never acked counts too: no progress since the last round is progress 0 again
+      for (const id of lagging(context)) copies[id] = (context.progress[id] ?? 0) === (context.match[id] ?? 0) ? (copies[id] ?? 0) + 1 : 1;
       return { copies, progress: { ...context.match } };
     }),
     queueBackup: assign(({ context }) => {

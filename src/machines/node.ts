@@ -24,38 +24,11 @@ import { positionOf, type LogIndex, type LogPosition } from './rules/log.js';
 import { isMajority, type QuorumMode } from './rules/majority.js';
 import type { MemberFacts, NodeFacts } from './rules/membership.js';
 import type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
-import { coordinatorInput, electionInput, formationOf, livenessInput, livenessMembersOf } from './nodeInputs.js';
+import { nodeGuards, position, successorOf } from './nodeGuards.js';
+import { askAnswer, ballotAnswer, coordinatorInput, electionInput, formationOf, handoverPromise, livenessInput, livenessMembers, takeoverInputOf } from './nodeInputs.js';
 
 export type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
 
-
-const position = (c: NodeContext): LogPosition => positionOf(c.log);
-
-const followedIs = (c: NodeContext, id: string) => c.followed?.manager === id;
-
-/** The committed database names this node a member under the manager it follows. */
-const memberUnderFollowed = (c: NodeContext) =>
-  !!c.followed &&
-  // the membership it knows is the manager's: it committed the manager's last change of it
-  c.committed.seq >= c.followed.membershipSeq &&
-  c.committed.members.includes(c.self.id) &&
-  // this incarnation: a restarted node is a member again once its refresh committed
-  c.committed.incarnation === c.self.incarnation &&
-  c.committed.manager === c.followed.manager &&
-  c.committed.epoch >= c.followed.epoch;
-
-const removedByFollowed = (c: NodeContext) =>
-  !!c.followed && c.committed.manager === c.followed.manager && c.committed.members.length > 0 && !c.committed.members.includes(c.self.id);
-
-
-/** The member a leaving manager hands over to: its backup if live and fit, else the best live qualified member. */
-function successorOf(c: NodeContext): string | null {
-  if (c.switchoverTo) return c.switchoverTo;
-  const live = (id: string) => !c.silent.includes(id);
-  const b = c.committed.backup;
-  if (b && b !== c.self.id && c.newest[b]?.qualified && live(b)) return b;
-  return chooseBackup(Object.entries(c.newest).filter(([id]) => live(id)).map(([id, m]) => ({ id, ...m })), c.self.id);
-}
 
 export const nodeMachine = setup({
   types: {
@@ -146,62 +119,7 @@ export const nodeMachine = setup({
       switchoverTo: null,
     })),
   },
-  guards: {
-    /**
-     * A higher epoch reached a manager or backup: it steps down (docs/protocol.md 3) — unless
-     * the manager it follows sent it: a manager raises its own epoch only to hand over, and
-     * its notice follows.
-     */
-    isRivalEpoch: ({ context, event }) =>
-      event.type === 'EPOCH_RAISED' && event.epoch > (context.leadership?.epoch ?? context.followed?.epoch ?? 0) && !(context.followed && event.from === context.followed.manager),
-    managerToJoin: ({ context, event }) => event.type === 'MANAGER_HEARD' && (event.quorate || context.settings.quorum === 'none'),
-    newerManager: ({ context, event }) =>
-      // another manager, or the same one leading again in a later epoch
-      event.type === 'MANAGER_HEARD' && !!context.followed && event.epoch > context.followed.epoch && event.epoch >= context.epoch,
-    /** quorum none: a manager of another side that outranks the one this node follows or is. */
-    outranksUnderNone: ({ context, event }) => {
-      if (event.type !== 'MANAGER_HEARD' || context.settings.quorum !== 'none') return false;
-      const mine = context.leadership ? { id: context.self.id, epoch: context.leadership.epoch } : context.followed ? { id: context.followed.manager, epoch: context.followed.epoch } : null;
-      return !!mine && event.manager !== mine.id && outranks({ id: event.manager, epoch: event.epoch }, mine, compareIds);
-    },
-    memberUnderFollowed: ({ context }) => memberUnderFollowed(context),
-    newestChanged: ({ context, event }) => event.type === 'LOG' && event.newest !== context.newest,
-    fromFollowed: ({ context, event }) => event.type === 'NOT_MEMBER' && followedIs(context, event.from),
-    backupUnderFollowed: ({ context }) => memberUnderFollowed(context) && context.committed.backup === context.self.id,
-    clientUnderFollowed: ({ context }) => memberUnderFollowed(context) && context.committed.backup !== context.self.id,
-    removed: ({ context }) => removedByFollowed(context),
-    mayPreGrant: ({ context, event }) =>
-      event.type === 'PREVOTE_REQUEST' &&
-      mayPreGrant({ epoch: context.epoch, managerLost: context.managerLost, members: Object.keys(context.newest) }, { term: event.term, candidate: event.candidate }),
-    mayVote: ({ context, event }) =>
-      event.type === 'VOTE_REQUEST' && context.managerLost &&
-      mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.term, candidate: event.from, position: event.position }),
-    confirmsLost: ({ context, event }) =>
-      event.type === 'CONFIRM_ASK' &&
-      confirmsManagerLost(
-        { self: context.self.id, epoch: context.epoch, isManager: !!context.leadership, committedBackup: context.committed.backup, managerMissed: context.managerMissed, missedHeartbeats: context.settings.missedHeartbeats },
-        { from: event.from, term: event.term },
-      ),
-    /** A takeover or handover promise: the manager is lost here too, or it handed over to the asker. */
-    mayPromise: ({ context, event }) =>
-      event.type === 'PROMISE_REQUEST' && !context.leadership &&
-      (context.managerLost || (context.handover?.to === event.from && context.handover.epoch === event.term)) &&
-      mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.term, candidate: event.from, position: event.position }),
-    handoverToOther: ({ context, event }) =>
-      event.type === 'HANDOVER_NOTICE' && followedIs(context, event.from) && event.to !== context.self.id &&
-      // the successor holds every committed record: the manager drained (all acked) before the notice
-      mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.epoch, candidate: event.to, position: position(context) }),
-    handoverToSelf: ({ context, event }) => event.type === 'HANDOVER_NOTICE' && followedIs(context, event.from) && event.to === context.self.id,
-    ballotWon: ({ event }) => (event as unknown as { output: { won: boolean } }).output.won,
-    hasSuccessor: ({ context }) => successorOf(context) !== null,
-    isLeaving: ({ context }) => context.leaving,
-    majorityHeard: ({ context }) => {
-      const members = Object.keys(context.newest);
-      const since = context.now - 2 * context.settings.discoveryMs;
-      const heard = Object.values(context.heard).filter((p) => p.at >= since).map((p) => p.id);
-      return members.length > 0 && isMajority([context.self.id, ...heard], members, context.settings.quorum as QuorumMode);
-    },
-  },
+  guards: nodeGuards,
   delays: {
     discovery: ({ context }) => context.settings.discoveryMs,
     joinTimeout: ({ context }) => context.settings.updateTimeoutMs,
@@ -455,47 +373,5 @@ export const nodeMachine = setup({
     stopped: { type: 'final', entry: 'stopRuntime' },
   },
 });
-
-function livenessMembers(c: NodeContext) {
-  return {
-    members: livenessMembersOf(c),
-    manager: c.leadership ? c.self.id : (c.followed?.manager ?? c.committed.manager),
-    backup: c.committed.backup,
-  };
-}
-
-function ballotAnswer(e: NodeEvent, granted: boolean) {
-  const r = e as Extract<NodeEvent, { type: 'PREVOTE_REQUEST' | 'VOTE_REQUEST' }>;
-  return { to: r.from, term: r.term, prevote: r.type === 'PREVOTE_REQUEST', granted };
-}
-
-function askAnswer(e: NodeEvent, lost: boolean) {
-  const r = e as Extract<NodeEvent, { type: 'CONFIRM_ASK' }>;
-  return { to: r.from, term: r.term, lost };
-}
-
-function handoverPromise(e: NodeEvent) {
-  const n = e as Extract<NodeEvent, { type: 'HANDOVER_NOTICE' }>;
-  return { to: n.to, epoch: n.epoch, kind: 'confirm' as const };
-}
-
-function takeoverInputOf(c: NodeContext, kind: 'takeover' | 'handover') {
-  const term = kind === 'handover' ? c.handover!.epoch : c.epoch + 1;
-  const grants = kind === 'handover' ? [c.handover!.from, ...c.earlyGrants.filter((g) => g.term === term).map((g) => g.from)] : [];
-  return {
-    self: c.self.id,
-    kind,
-    term,
-    members: Object.keys(c.newest),
-    // the manager being replaced is not asked, nor named backup (a switched-over one may be)
-    manager: kind === 'takeover' ? (c.followed?.manager ?? c.committed.manager) : c.handover!.leaving ? c.handover!.from : null,
-    position: position(c),
-    grants,
-    heartbeatMs: c.settings.heartbeatMs,
-    retransmitMs: c.settings.retransmitMs,
-    missedHeartbeats: c.settings.missedHeartbeats,
-    quorum: c.settings.quorum,
-  };
-}
 
 export type NodeMachine = typeof nodeMachine;

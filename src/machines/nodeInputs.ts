@@ -4,7 +4,9 @@ import type { ElectionInput } from './election.js';
 import type { LivenessInput, LivenessRole } from './liveness.js';
 import { positionOf } from './rules/log.js';
 import type { NodeFacts } from './rules/membership.js';
-import type { NodeContext } from './nodeTypes.js';
+import type { NodeContext, NodeEvent } from './nodeTypes.js';
+
+const position = (c: NodeContext) => positionOf(c.log);
 
 /**
  * Whom the liveness actor watches, and counts its quorum against: the last committed
@@ -79,5 +81,47 @@ export function coordinatorInput(c: NodeContext, formation: NodeFacts[] | null):
     quorum: c.settings.quorum,
     window: 64,
     maxBatches: 4,
+  };
+}
+
+export function livenessMembers(c: NodeContext) {
+  return {
+    members: livenessMembersOf(c),
+    manager: c.leadership ? c.self.id : (c.followed?.manager ?? c.committed.manager),
+    backup: c.committed.backup,
+  };
+}
+
+export function ballotAnswer(e: NodeEvent, granted: boolean) {
+  const r = e as Extract<NodeEvent, { type: 'PREVOTE_REQUEST' | 'VOTE_REQUEST' }>;
+  return { to: r.from, term: r.term, prevote: r.type === 'PREVOTE_REQUEST', granted };
+}
+
+export function askAnswer(e: NodeEvent, lost: boolean) {
+  const r = e as Extract<NodeEvent, { type: 'CONFIRM_ASK' }>;
+  return { to: r.from, term: r.term, lost };
+}
+
+export function handoverPromise(e: NodeEvent) {
+  const n = e as Extract<NodeEvent, { type: 'HANDOVER_NOTICE' }>;
+  return { to: n.to, epoch: n.epoch, kind: 'confirm' as const };
+}
+
+export function takeoverInputOf(c: NodeContext, kind: 'takeover' | 'handover') {
+  const term = kind === 'handover' ? c.handover!.epoch : c.epoch + 1;
+  const grants = kind === 'handover' ? [c.handover!.from, ...c.earlyGrants.filter((g) => g.term === term).map((g) => g.from)] : [];
+  return {
+    self: c.self.id,
+    kind,
+    term,
+    members: Object.keys(c.newest),
+    // the manager being replaced is not asked, nor named backup (a switched-over one may be)
+    manager: kind === 'takeover' ? (c.followed?.manager ?? c.committed.manager) : c.handover!.leaving ? c.handover!.from : null,
+    position: position(c),
+    grants,
+    heartbeatMs: c.settings.heartbeatMs,
+    retransmitMs: c.settings.retransmitMs,
+    missedHeartbeats: c.settings.missedHeartbeats,
+    quorum: c.settings.quorum,
   };
 }
