@@ -84,7 +84,15 @@ export interface ShipParams {
   all: boolean;
 }
 
-const others = (c: CoordinatorContext) => [...Object.keys(c.members), ...Object.keys(c.learners)].filter((id) => id !== c.self);
+/**
+ * Whom the manager ships to and takes acks from: the newest membership, learners, and while a
+ * membership change is uncommitted the previous membership too — the commit rule needs a
+ * majority of it, so a node the change removes must still get the records and be heard.
+ */
+const others = (c: CoordinatorContext) => {
+  const previous = c.lastChangeSeq > c.log.commitSeq ? c.previousMembers : [];
+  return [...new Set([...Object.keys(c.members), ...previous, ...Object.keys(c.learners)])].filter((id) => id !== c.self);
+};
 
 function pointOf(c: CoordinatorContext): number {
   return commitPoint({
@@ -118,7 +126,7 @@ function rolesRecord(input: CoordinatorInput): Submission {
   const unfit = Object.keys(input.members).filter((id) => !input.live.includes(id));
   const members = input.formation ? Object.fromEntries(input.formation.map((n) => [n.id, n])) : input.members;
   // a live backup stays backup (SPEC section 3); a new one is chosen among the live members
-  const current = input.backup !== input.self && input.backup && input.live.includes(input.backup) ? input.backup : null;
+  const current = input.backup !== input.self && input.backup && input.live.includes(input.backup) && members[input.backup] ? input.backup : null;
   const backup = backupToName({ self: input.self, backup: current, members, unfit: input.formation ? [] : unfit }) ?? current;
   const membership: Record<string, unknown> = { epoch: input.epoch, manager: input.self, backup };
   if (input.formation) {
