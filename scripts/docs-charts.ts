@@ -1,6 +1,6 @@
 /**
  * The charts of docs/protocol.md, generated from the code: docs/charts.md (one Mermaid
- * diagram per machine of src/machines/index.ts, which GitHub renders) and docs/charts/NAME.svg
+ * diagram per machine of src/machines/index.ts, which GitHub renders) and docs/statechart-NAME.svg
  * (the ELK drawing of `glup viz --format svg`).
  *
  *   npx tsx scripts/docs-charts.ts [DIR]      (default docs/; npm run docs:charts)
@@ -46,8 +46,8 @@ export async function chartFiles(): Promise<ChartFiles> {
   ];
   for (const name of machineNames()) {
     const mermaid = await renderMachine(name, 'mermaid');
-    files[`charts/${name}.svg`] = await renderMachine(name, 'svg');
-    parts.push(`## ${name}`, '', ABOUT[name] ?? '', '', `![The ${name} statechart](charts/${name}.svg)`, '', '```mermaid', mermaid.trimEnd(), '```', '');
+    files[`statechart-${name}.svg`] = await renderMachine(name, 'svg');
+    parts.push(`## ${name}`, '', ABOUT[name] ?? '', '', `![The ${name} statechart](statechart-${name}.svg)`, '', '```mermaid', mermaid.trimEnd(), '```', '');
   }
   files['charts.md'] = parts.join('\n');
   return { files };
@@ -55,7 +55,7 @@ export async function chartFiles(): Promise<ChartFiles> {
 
 export async function writeChartFiles(dir: string): Promise<string[]> {
   const { files } = await chartFiles();
-  await mkdir(join(dir, 'charts'), { recursive: true });
+  await mkdir(dir, { recursive: true });
   for (const [path, text] of Object.entries(files)) await writeFile(join(dir, path), text);
   return Object.keys(files).map((p) => join(dir, p));
 }

@@ -1,5 +1,5 @@
 /**
- * docs/charts.md and docs/charts/*.svg are the charts docs/protocol.md argues from: they must
+ * docs/charts.md and docs/statechart-*.svg are the charts docs/protocol.md argues from: they must
  * be what the code draws today. When this fails, run `npm run docs:charts` and commit.
  */
 import test from 'ava';
@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { chartFiles } from '../../scripts/docs-charts.js';
 import { machineNames } from '../../src/viz/export.js';
 
-test('docs/charts.md and docs/charts/*.svg are the charts the code draws (npm run docs:charts)', async (t) => {
+test('docs/charts.md and docs/statechart-*.svg are the charts the code draws (npm run docs:charts)', async (t) => {
   const { files } = await chartFiles();
-  t.deepEqual(Object.keys(files).sort(), ['charts.md', ...machineNames().map((n) => `charts/${n}.svg`)].sort());
+  t.deepEqual(Object.keys(files).sort(), ['charts.md', ...machineNames().map((n) => `statechart-${n}.svg`)].sort());
   const stale: string[] = [];
   for (const [path, text] of Object.entries(files)) {
     const committed = await readFile(join('docs', path), 'utf8').catch(() => null);
