@@ -29,16 +29,17 @@ test('promised: the epoch and the one it went to', (t) => {
 });
 
 const cand = (id: string, priority = 0, qualified = true): Candidate => ({ id, priority, qualified });
-const preVoter = (over: Partial<PreVoterState> = {}): PreVoterState => ({ epoch: 4, managerLost: true, bestStanding: null, ...over });
+/** A member at epoch 4 that lost its manager, in a membership of n1–n3. */
+const preVoter = (over: Partial<PreVoterState> = {}): PreVoterState => ({ epoch: 4, managerLost: true, members: ['n1', 'n2', 'n3'], ...over });
 
 table('mayPreGrant', ([v, r]: [PreVoterState, { term: number; candidate: Candidate }]) => mayPreGrant(v, r), [
-  ['its manager lost, a new term, nobody better standing', [preVoter(), { term: 5, candidate: cand('n2') }], true],
+  ['its manager lost, a new term, a qualified member stands', [preVoter(), { term: 5, candidate: cand('n2') }], true],
   ['an unqualified candidate: never', [preVoter(), { term: 5, candidate: cand('n2', 9, false) }], false],
   ['a term not above its epoch: never (a pre-vote is for a new epoch)', [preVoter(), { term: 4, candidate: cand('n2') }], false],
   ['it still hears its manager: never (a node that cannot win raises no epoch)', [preVoter({ managerLost: false }), { term: 5, candidate: cand('n2') }], false],
-  ['a better candidate stands: no', [preVoter({ bestStanding: cand('n1', 5) }), { term: 5, candidate: cand('n2', 1) }], false],
-  ['the best standing candidate itself', [preVoter({ bestStanding: cand('n2', 1) }), { term: 5, candidate: cand('n2', 1) }], true],
-  ['a better candidate than the one standing', [preVoter({ bestStanding: cand('n3') }), { term: 5, candidate: cand('n2') }], true],
+  ['a candidate outside its newest membership (removed): never', [preVoter(), { term: 5, candidate: cand('n4', 9) }], false],
+  ['before formation (no membership yet) any qualified node may stand', [preVoter({ members: [], epoch: 0 }), { term: 1, candidate: cand('n9') }], true],
+  ['a lower-ranked member too: who stands first is the candidates\' part, not the pre-vote\'s', [preVoter(), { term: 5, candidate: cand('n3', 0) }], true],
 ]);
 
 /** Client n3 at epoch 4 whose committed backup is n2, with M = 4 heartbeats. */

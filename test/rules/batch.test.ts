@@ -1,4 +1,4 @@
-import { backupToName, nextBatch, type BackupFacts, type BatchFacts, type Submission } from '../../src/machines/rules/batch.js';
+import { backupToName, nextBatch, nextChange, type BackupFacts, type BatchFacts, type Submission } from '../../src/machines/rules/batch.js';
 import type { MemberFacts } from '../../src/machines/rules/membership.js';
 import { table } from '../helpers/table.js';
 
@@ -16,6 +16,7 @@ const facts = (over: Partial<BatchFacts>): BatchFacts => ({
   commitSeq: 5,
   ...over,
 });
+const addition = (id: string, priority = 0, qualified = true): Submission => ({ id: `add-${id}`, origin: id, op: { membership: { add: [{ id, priority, qualified, incarnation: 1 }] } } });
 const ids = (f: BatchFacts) => nextBatch(f).map((s) => s.id);
 
 table('nextBatch', ids, [
@@ -28,6 +29,21 @@ table('nextBatch', ids, [
   ['one membership change at a time: not while an earlier one is uncommitted', facts({ changes: [change('n3')], lastChangeSeq: 6, commitSeq: 5, queue: [sub('a')] }), ['a']],
   ['the first update of an epoch changes roles only: no change before the own epoch commits', facts({ ownEpochCommitted: false, changes: [change('n3')], queue: [sub('a')] }), ['a']],
   ['a change alone when nothing else is queued', facts({ changes: [change('n3')] }), ['n3']],
+]);
+
+table('nextChange', (changes: Submission[]) => nextChange(changes)?.id ?? null, [
+  ['nothing pending: none', [], null],
+  ['one pending: that one', [change('n3')], 'n3'],
+  ['a removal at the head goes first, whatever follows', [change('n3'), addition('n4', 9)], 'n3'],
+  ['additions: the highest priority first, not the oldest', [addition('n3', 1), addition('n4', 5), addition('n5', 2)], 'add-n4'],
+  ['additions of equal priority: the smallest id in natural order (n2 before n10)', [addition('n10'), addition('n2')], 'add-n2'],
+  ['a qualified addition before an unqualified one of higher priority', [addition('n3', 9, false), addition('n4', 0)], 'add-n4'],
+  ['an addition at the head passes over a removal behind it (only additions are ranked)', [addition('n4', 1), change('n3')], 'add-n4'],
+  ['a replacement (remove and add in one op) is not an addition: first come, first served', [{ id: 'swap', origin: 'n1', op: { membership: { remove: [{ id: 'n3' }], add: [{ id: 'n3', priority: 0, qualified: true, incarnation: 2 }] } } }, addition('n4', 9)], 'swap'],
+]);
+
+table('nextBatch picks the change nextChange names', ids, [
+  ['the best addition, then submissions', facts({ changes: [addition('n3', 1), addition('n4', 5)], queue: [sub('a')] }), ['add-n4', 'a']],
 ]);
 
 const m = (qualified = true, priority = 0): MemberFacts => ({ qualified, priority, incarnation: 1 });

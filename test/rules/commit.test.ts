@@ -11,6 +11,7 @@ const base: CommitFacts = {
   lastSeq: 6,
   commitSeq: 3,
   members: ['n1', 'n2', 'n3'],
+  previous: null,
   failed: [],
   match: { n1: 6, n2: 6, n3: 6 },
   quorum: 'majority',
@@ -36,5 +37,9 @@ table('commitPoint', commitPoint, [
   ['a lone manager commits what it wrote', facts({ members: ['n1'], match: { n1: 6 } }), 6],
   ['no members at all: nothing commits', facts({ members: [], match: {} }), 3],
   ['quorum none: the manager alone commits once the rest are failed', facts({ quorum: 'none', failed: ['n2', 'n3'], match: { n1: 6, n2: 0, n3: 0 } }), 6],
+  ['a removal in flight: a manager cut off with one node cannot commit it (the previous majority must hold too)', facts({ previous: ['n1', 'n2', 'n3', 'n4'], failed: ['n3'], match: { n1: 6, n2: 6, n3: 0, n4: 0 } }), 3],
+  ['a removal in flight commits once both majorities hold it', facts({ previous: ['n1', 'n2', 'n3', 'n4'], match: { n1: 6, n2: 6, n3: 6, n4: 0 } }), 6],
+  ['the previous majority holds less: the point stops there', facts({ previous: ['n1', 'n2', 'n3', 'n4'], failed: ['n3'], match: { n1: 6, n2: 6, n3: 5, n4: 0 } }), 5],
+  ['an empty previous membership adds no condition', facts({ previous: [] }), 6],
   ['quorum none: a live member is still waited for', facts({ quorum: 'none', match: { n1: 6, n2: 6, n3: 4 } }), 4],
 ]);
