@@ -69,8 +69,11 @@ test('a gap: the update is kept and the manager asked once for what is missing',
 });
 
 test('records that do not match the log are nacked with where to resend from', (t) => {
-  const s = start();
-  const [, actions] = transition(m, s, update({ seq: 2, epoch: 2 }, metas(3, 3)));
+  let s = start();
+  [s] = transition(m, s, update({ seq: 2, epoch: 1 }, metas(3, 4)));
+  [s] = transition(m, s, { type: 'WRITTEN', upTo: 4 });
+  // this manager holds seq 4 in epoch 1: the uncommitted records here differ from its log
+  const [, actions] = transition(m, s, update({ seq: 4, epoch: 1 }, metas(5, 5)));
   t.deepEqual(acks(actions), [{ to: 'n1', ok: false, match: 0, hint: 2 }]);
   t.false(names(m, actions).includes('writeRecords'));
 });
