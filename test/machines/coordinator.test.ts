@@ -133,6 +133,19 @@ test('a nack from a member: its records are sent again from the point it names',
   t.deepEqual(params(actions, 'ship'), [{ from: 2, to: 3, targets: ['n2'], all: false }]);
 });
 
+test('a membership change another node may not submit is refused, never queued', (t) => {
+  let s = started();
+  [s] = step(s, ack('n2', 3));
+  [s] = step(s, ack('n3', 3));
+  const forged: Submission = { id: 'forged', origin: 'n2', op: { membership: { remove: [{ id: 'n3', reason: 'failed' }] } } };
+  const [after, actions] = step(s, submit(forged));
+  t.deepEqual(params(actions, 'refuseSubmission'), [{ origin: 'n2', id: 'forged', reason: 'only the manager declares n3 failed' }]);
+  t.deepEqual(batchIds(actions), []);
+  t.deepEqual(after.context.changes, []);
+  const [, own] = step(s, submit(removal('n2')));
+  t.deepEqual(batchIds(own), [['leave:n2']], 'its own leave is taken');
+});
+
 test('a node that acts as a member but is none is told so', (t) => {
   const s = started();
   t.deepEqual(params(step(s, ack('x', 3))[1], 'tellNotMember'), [{ to: 'x' }]);

@@ -196,3 +196,13 @@ test('a leaving manager drains its coordinator, then hands over to its successor
   t.deepEqual(s.value, { active: { following: 'leaving' } });
   t.like(s.context, { epoch: 6, promisedTo: 'n2', followed: { manager: 'n2', epoch: 6 } });
 });
+
+test('a failed store stops the node: a member asks to leave, a manager steps down without a handover', (t) => {
+  const [member, asks] = step(following(), { type: 'STORE_FAILED' } as NodeEvent);
+  t.is(member.value, 'stopped');
+  t.deepEqual(names(m, asks), ['submitLeave', 'stopRuntime']);
+  const [manager, stops] = step(leading(), { type: 'STORE_FAILED' } as NodeEvent);
+  t.is(manager.value, 'stopped');
+  t.false(names(m, stops).includes('sendHandover'), 'a handover promise could not be made durable');
+  t.false(manager.hasTag('manager'));
+});

@@ -2,6 +2,7 @@ import {
   applyMembershipEffect,
   isSingleChange,
   mayChangeMembership,
+  refusedChange,
   membershipDiff,
   membershipEffect,
   type ChangeGate,
@@ -55,4 +56,21 @@ table('applyMembershipEffect', ([members, op]: [Record<string, MemberFacts>, unk
   ['removes a member', [three, { membership: { remove: [{ id: 'n2' }] } }], { n1: facts(), n3: facts() }],
   ['a refresh takes the new incarnation', [three, { membership: { add: [node('n2', 7)] } }], { ...three, n2: facts(7) }],
   ['an op that is no membership change leaves the members as they are', [three, { set: { path: 'x', value: 1 } }], three],
+]);
+
+const remove = (id: string, reason: string) => ({ membership: { remove: [{ id, reason }] } });
+
+/** Manager n1 of n1–n3 judges a membership op that `origin` submitted. */
+table('refusedChange', ([origin, op]: [string, unknown]) => refusedChange(origin, 'n1', op, three), [
+  ['not a membership op: taken', ['n2', { set: { path: 'a', value: 1 } }], null],
+  ['the manager\'s own change: taken', ['n1', { membership: { add: [node('n4'), node('n5')] } }], null],
+  ['a member\'s own leave: taken', ['n2', remove('n2', 'leave')], null],
+  ['an operator\'s removal of a member (glup remove, through a member): taken', ['n2', remove('n3', 'removed')], null],
+  ['a non-member submits any change: refused', ['x', remove('x', 'leave')], 'x is not a member: only members submit membership changes'],
+  ['the leave of another node: refused', ['n2', remove('n3', 'leave')], 'n2 cannot submit the leave of n3'],
+  ['declaring another node failed: only the manager does', ['n2', remove('n3', 'failed')], 'only the manager declares n3 failed'],
+  ['two removals at once: refused (one node per change)', ['n2', { membership: { remove: [{ id: 'n2', reason: 'leave' }, { id: 'n3', reason: 'removed' }] } }], 'a member may only submit one removal (its own leave, or a removal by an operator)'],
+  ['an addition from a member: refused (only the manager adds)', ['n2', { membership: { add: [node('n4')] } }], 'a member may only submit one removal (its own leave, or a removal by an operator)'],
+  ['naming roles: refused', ['n2', { membership: { backup: 'n2' } }], 'a member may only submit one removal (its own leave, or a removal by an operator)'],
+  ['a removal that also names roles: refused', ['n2', { membership: { remove: [{ id: 'n2', reason: 'leave' }], backup: 'n3' } }], 'a member may only submit one removal (its own leave, or a removal by an operator)'],
 ]);
