@@ -5,6 +5,9 @@ import type { Store } from '../persistence/store.js';
 import type { ClusterDb, DataOp, UpdateRecord } from '../db/types.js';
 import type { Logger } from '../log.js';
 import type { InspectionEvent as InspectionEventX, Observer } from 'xstate';
+import type { GroupView, JoinGroupOptions } from '../groups/types.js';
+
+export type { GroupView, JoinGroupOptions } from '../groups/types.js';
 
 export type Role = 'manager' | 'backup' | 'client' | 'joining' | 'isolated' | 'stopped';
 
@@ -52,14 +55,6 @@ export interface MembershipEvent {
   left: { id: string; reason: 'leave' | 'failed' | 'removed' }[];
 }
 
-export interface GroupView {
-  group: string;
-  view: number;
-  members: string[];
-  joined: string[];
-  left: string[];
-}
-
 export interface ConflictEvent {
   /** Updates of the losing side, discarded when the sides met again (quorum: none). */
   discarded: UpdateRecord[];
@@ -84,11 +79,6 @@ export interface GroupHandle {
   sendToOne(msg: unknown, key?: string): void;
   broadcastOrdered(msg: unknown): Promise<{ seq: number; epoch: number }>;
   leave(): Promise<void>;
-}
-
-export interface JoinGroupOptions {
-  onMessage?: (msg: unknown, from: string) => void;
-  onView?: (view: GroupView) => void;
 }
 
 export interface NodeMetrics {

@@ -11,13 +11,14 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function realRunUntil(cond: () => boolean, opts: { timeoutMs?: number } = {}): Promise<void> {
+/** `everyMs`: how often `cond` is looked at (default 1 ms). */
+export async function realRunUntil(cond: () => boolean, opts: { timeoutMs?: number; everyMs?: number } = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (cond()) return;
     if (Date.now() >= deadline) throw new GlupError('TIMEOUT', `condition not met within ${timeoutMs} ms`);
-    await sleep(POLL_MS);
+    await sleep(opts.everyMs ?? POLL_MS);
   }
 }
 

@@ -1,6 +1,6 @@
 /** Process-group views as applications see them (SPEC section 7), derived from the cluster database. */
 import { sortIds } from '../ids.js';
-import type { GroupView } from '../actors/types.js';
+import type { GroupView } from './types.js';
 import type { ClusterDb } from '../db/types.js';
 
 /** Members that joined and left between two views, each in id order. */

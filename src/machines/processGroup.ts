@@ -9,7 +9,7 @@
  * the same order, so every node announces the same sequence of views.
  */
 import { assign, setup } from 'xstate';
-import type { GroupView, JoinGroupOptions } from '../actors/types.js';
+import type { GroupView, JoinGroupOptions } from '../groups/types.js';
 import type { ClusterDb } from '../db/types.js';
 import { groupViewFromDb } from '../groups/view.js';
 

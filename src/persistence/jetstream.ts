@@ -1,18 +1,15 @@
-import {
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  StorageType,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { UpdateRecord } from '../db/types.js';
 import { silentLogger, type Logger } from '../log.js';
+import { openJetStream, type JetStreamStore, type JetStreamStoreOptions } from './jetstreamConnect.js';
+import { publishRecord, replaySubject } from './jetstreamSubject.js';
+import { CHUNK_BYTES, purgeOrphanChunks, purgeSnapshotChunks, readMeta, readSnapshotChunks, writeSnapshotChunks, type Meta, type SnapPointer } from './jetstreamBucket.js';
 import { decodeRecord, decodeWithCrc, encodeRecord, encodeWithCrc, nextSeqAfter } from './record.js';
-import type { RecoveredState, SnapshotRecord, Store } from './store.js';
+import type { RecoveredState, SnapshotRecord } from './store.js';
 
+export type { JetStreamStore, JetStreamStoreOptions } from './jetstreamConnect.js';
 /**
  * The log as a JetStream stream, snapshots and meta in a KV bucket (SPEC section 6).
  *
@@ -36,57 +33,6 @@ import type { RecoveredState, SnapshotRecord, Store } from './store.js';
  * Tested against nats-server 2.9.10: no filter_subjects arrays, metadata, compression or
  * batch publish.
  */
-
-export interface JetStreamStoreOptions {
-  servers?: string | string[];
-  /** An existing connection (not closed by the store); otherwise the store connects itself. */
-  connection?: NatsConnection;
-  cluster: string;
-  node: string;
-  /** Stream and bucket replicas (R3 needs a NATS cluster). */
-  replicas?: number;
-  user?: string;
-  pass?: string;
-  token?: string;
-  logger?: Logger;
-}
-
-export interface JetStreamStore extends Store {
-  readonly kind: 'jetstream';
-  readonly streamName: string;
-  readonly bucketName: string;
-  loadActorSnapshots(): Promise<Record<string, unknown>>;
-  /** Deletes the cluster's stream and bucket (every node's data): scenario runs clean up with it. */
-  destroy(): Promise<void>;
-}
-
-/** How long an append keeps retrying a publish while JetStream recovers (leader election). */
-const PUBLISH_RETRY_MS = 30_000;
-/** One publish attempt: short, so a stream without a leader is retried soon after it has one. */
-const PUBLISH_TIMEOUT_MS = 1000;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Snapshot chunk size: below the default 1 MiB max_payload with room for headers. */
-const CHUNK_BYTES = 900 * 1024;
-
-interface Meta {
-  incarnation: number;
-  committedSeq: number;
-  generation: number;
-  epoch?: number;
-}
-
-interface SnapPointer {
-  seq: number;
-  parts: number;
-}
 
 export function jetstreamStore(opts: JetStreamStoreOptions): JetStreamStore {
   return new JetStreamStoreImpl(opts);
@@ -143,7 +89,7 @@ class JetStreamStoreImpl implements JetStreamStore {
           throw new Error(`${this.where}: append out of order: seq ${r.seq}, expected ${expected} (the log must stay gapless)`);
         }
         const msgID = `${this.opts.node}:${r.seq}:${r.epoch}${this.meta.generation ? `:g${this.meta.generation}` : ''}`;
-        const streamSeq = await this.publishRecord(r.seq, r.text, msgID);
+        const streamSeq = await publishRecord(this.subjectTarget(), r.seq, r.text, msgID);
         if (!this.streamSeqs.length) this.firstSeq = r.seq;
         this.streamSeqs.push(streamSeq);
         this.expectLast = streamSeq;
@@ -162,7 +108,7 @@ class JetStreamStoreImpl implements JetStreamStore {
       }
       if (this.snapshot && this.snapshot.seq > seq) {
         await this.kv!.purge(this.key('snap'));
-        await this.purgeSnapshotChunks(this.snapshot);
+        await purgeSnapshotChunks(this.kv!, this.keyOf, this.snapshot);
         this.snapshot = null;
       }
     });
@@ -190,16 +136,11 @@ class JetStreamStoreImpl implements JetStreamStore {
     const text = Buffer.from(encodeWithCrc(snap));
     return this.run(async () => {
       const kv = this.requireOpen();
-      const parts = Math.max(1, Math.ceil(text.length / CHUNK_BYTES));
-      for (let i = 0; i < parts; i++) {
-        await kv.put(this.key(`snap.${snap.seq}.${i}`), text.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
-      }
-      // The pointer goes last: a crash mid-way leaves the previous snapshot in force.
+      // the pointer goes last: a crash mid-way leaves the previous snapshot in force
       const previous = this.snapshot;
-      const pointer: SnapPointer = { seq: snap.seq, parts };
-      await kv.put(this.key('snap'), JSON.stringify(pointer));
+      const pointer = await writeSnapshotChunks(kv, this.keyOf, snap.seq, text);
       this.snapshot = pointer;
-      if (previous && previous.seq !== snap.seq) await this.purgeSnapshotChunks(previous);
+      if (previous && previous.seq !== snap.seq) await purgeSnapshotChunks(this.kv!, this.keyOf, previous);
       await this.compact(snap.seq);
     });
   }
@@ -247,7 +188,7 @@ class JetStreamStoreImpl implements JetStreamStore {
       this.firstSeq = 1;
       this.expectLast = 0;
       await kv.purge(this.key('snap'));
-      if (this.snapshot) await this.purgeSnapshotChunks(this.snapshot);
+      if (this.snapshot) await purgeSnapshotChunks(this.kv!, this.keyOf, this.snapshot);
       this.snapshot = null;
       await kv.purge(this.key('actors'));
     });
@@ -282,15 +223,7 @@ class JetStreamStoreImpl implements JetStreamStore {
       this.logger.warn(msg, { stream: this.streamName, subject: this.subject });
     };
 
-    const metaEntry = await kv.get(this.key('meta'));
-    this.meta = { incarnation: 0, committedSeq: 0, generation: 0 };
-    if (metaEntry && metaEntry.operation === 'PUT') {
-      try {
-        Object.assign(this.meta, JSON.parse(metaEntry.string()) as Partial<Meta>);
-      } catch (e) {
-        warn(`${this.where}: unreadable meta in ${this.bucketName}/${this.key('meta')} (${(e as Error).message})`);
-      }
-    }
+    this.meta = await readMeta(kv, this.keyOf, (why) => warn(`${this.where}: unreadable meta in ${this.bucketName}/${this.key('meta')} (${why})`));
 
     let snapshot: SnapshotRecord | null = null;
     this.snapshot = null;
@@ -298,19 +231,13 @@ class JetStreamStoreImpl implements JetStreamStore {
     if (pointerEntry && pointerEntry.operation === 'PUT') {
       const pointer = JSON.parse(pointerEntry.string()) as SnapPointer;
       try {
-        const chunks: Uint8Array[] = [];
-        for (let i = 0; i < pointer.parts; i++) {
-          const c = await kv.get(this.key(`snap.${pointer.seq}.${i}`));
-          if (!c || c.operation !== 'PUT') throw new Error(`chunk ${i} of ${pointer.parts} missing`);
-          chunks.push(c.value);
-        }
-        snapshot = decodeWithCrc(Buffer.concat(chunks).toString('utf8')) as SnapshotRecord;
+        snapshot = decodeWithCrc(await readSnapshotChunks(kv, this.keyOf, pointer)) as SnapshotRecord;
         this.snapshot = pointer;
       } catch (e) {
         warn(`${this.where}: snapshot ${pointer.seq} in ${this.bucketName} unusable (${(e as Error).message}); ignored`);
       }
     }
-    await this.purgeOrphanChunks();
+    await purgeOrphanChunks(kv, this.keyOf, this.snapshot);
     const base = snapshot?.seq ?? 0;
 
     const records: UpdateRecord[] = [];
@@ -366,22 +293,14 @@ class JetStreamStoreImpl implements JetStreamStore {
     };
   }
 
-  /** Reads this node's messages with stream seq in [from, to] through an ordered consumer. */
-  private async replay(from: number, to: number, onMessage: (text: string, streamSeq: number) => void): Promise<void> {
-    const consumer = await this.js.consumers.get(this.streamName, {
-      filter_subjects: this.subject,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: from,
-    });
-    const messages = await consumer.consume();
-    try {
-      for await (const m of messages) {
-        onMessage(m.string(), m.seq);
-        if (m.seq >= to || m.info.pending === 0) break;
-      }
-    } finally {
-      messages.stop();
-    }
+  /** Reads this node's messages with stream seq in [from, to]. */
+  private replay(from: number, to: number, onMessage: (text: string, streamSeq: number) => void): Promise<void> {
+    return replaySubject(this.subjectTarget(), from, to, onMessage);
+  }
+
+  private subjectTarget() {
+    const { js, jsm, streamName, subject, where, logger, expectLast, streamSeqs } = this;
+    return { js, jsm, streamName, subject, where, logger, expectLast, streamSeqs };
   }
 
   // ---------------------------------------------------------------- log maintenance
@@ -412,49 +331,6 @@ class JetStreamStoreImpl implements JetStreamStore {
    * the server after every cut keeps appends working on both old and fixed servers; the
    * price is that the first publish after a cut is not fenced against a second writer.
    */
-  /**
-   * Publishes one record and returns its stream sequence. A failed publish (a stream leader
-   * election, a server restart) may or may not have stored the record: before retrying, ask
-   * the stream what it holds last on this subject, so the record is stored exactly once and
-   * nothing is acked before it is stored. Gives up after PUBLISH_RETRY_MS.
-   */
-  private async publishRecord(seq: number, text: string, msgID: string): Promise<number> {
-    const deadline = Date.now() + PUBLISH_RETRY_MS;
-    let delay = 50;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const ack = await this.js.publish(this.subject, text, { msgID, timeout: PUBLISH_TIMEOUT_MS, expect: { lastSubjectSequence: this.expectLast } });
-        if (ack.duplicate) {
-          if (attempt > 0) return ack.seq; // our own earlier attempt was stored
-          throw new Error(`seq ${seq} was refused as a duplicate of msgID ${msgID}`);
-        }
-        return ack.seq;
-      } catch (e) {
-        if (Date.now() >= deadline) {
-          throw new Error(`${this.where}: publish of seq ${seq} failed for ${PUBLISH_RETRY_MS} ms (another writer for this node?): ${(e as Error).message}`, { cause: e });
-        }
-        this.logger.warn('jetstream publish failed, retrying', { subject: this.subject, seq, error: (e as Error).message });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 250);
-        // only a publish that may have reached the stream (no answer in time) is ambiguous;
-        // a refusal (no stream leader yet: "jetstream is not enabled") stored nothing
-        if (!/timeout|timed out/i.test((e as Error).message)) continue;
-        try {
-          // bounded like a publish attempt: while the stream has no leader this would hang
-          const last = await withTimeout(this.jsm.streams.getMessage(this.streamName, { last_by_subj: this.subject }), PUBLISH_TIMEOUT_MS);
-          if (last && last.header?.get('Nats-Msg-Id') === msgID) return last.seq;
-          if (last && last.seq > this.expectLast && !this.streamSeqs.includes(last.seq)) {
-            // someone else wrote on our subject: that is the other-writer case, not a lost ack
-            throw new Error(`${this.where}: another writer for this node wrote stream seq ${last.seq} on ${this.subject}`);
-          }
-        } catch (inner) {
-          if ((inner as Error).message.includes('another writer')) throw inner;
-          // the stream is still electing a leader: try again
-        }
-      }
-    }
-  }
-
   private async learnExpectLast(): Promise<void> {
     const last = await this.jsm.streams.getMessage(this.streamName, { last_by_subj: this.subject });
     this.expectLast = last?.seq ?? 0;
@@ -475,52 +351,11 @@ class JetStreamStoreImpl implements JetStreamStore {
     this.firstSeq += drop;
   }
 
-  private async purgeSnapshotChunks(p: SnapPointer): Promise<void> {
-    for (let i = 0; i < p.parts; i++) await this.kv!.purge(this.key(`snap.${p.seq}.${i}`));
-  }
-
-  /** Chunks of a snapshot whose pointer was never written (a crash mid-snapshot). */
-  private async purgeOrphanChunks(): Promise<void> {
-    const keep = this.snapshot ? `${this.key('snap')}.${this.snapshot.seq}.` : null;
-    const orphans: string[] = [];
-    for await (const k of await this.kv!.keys(`${this.key('snap')}.>`)) {
-      if (!keep || !k.startsWith(keep)) orphans.push(k);
-    }
-    for (const k of orphans) await this.kv!.purge(k);
-  }
-
   // ---------------------------------------------------------------- connection, meta, helpers
 
   private async connect(): Promise<void> {
     if (this.nc && !this.nc.isClosed()) return;
-    const { connection, servers, user, pass, token, replicas = 1 } = this.opts;
-    if (connection) {
-      this.nc = connection;
-      this.ownConnection = false;
-    } else {
-      this.nc = await connect({ servers, user, pass, token, name: `glup-store-${this.opts.cluster}-${this.opts.node}` });
-      this.ownConnection = true;
-    }
-    this.js = jetstream(this.nc);
-    this.jsm = await jetstreamManager(this.nc);
-    try {
-      await this.jsm.streams.info(this.streamName);
-    } catch {
-      try {
-        await this.jsm.streams.add({
-          name: this.streamName,
-          subjects: [`glup.${this.opts.cluster}.log.>`],
-          storage: StorageType.File,
-          num_replicas: replicas,
-        });
-      } catch (e) {
-        // Another node of the cluster may have created it in between.
-        await this.jsm.streams.info(this.streamName).catch(() => {
-          throw e;
-        });
-      }
-    }
-    this.kv = await new Kvm(this.js).create(this.bucketName, { replicas, history: 1 });
+    ({ nc: this.nc, ownConnection: this.ownConnection, js: this.js, jsm: this.jsm, kv: this.kv } = await openJetStream(this.opts, this.streamName, this.bucketName));
   }
 
   /** Meta writes are coalesced in order; each writes the latest values. */
@@ -549,6 +384,8 @@ class JetStreamStoreImpl implements JetStreamStore {
   private key(suffix: string): string {
     return `${this.opts.node}.${suffix}`;
   }
+
+  private readonly keyOf = (suffix: string) => this.key(suffix);
 
   private lastSeq(): number {
     return this.firstSeq + this.streamSeqs.length - 1;

@@ -10,13 +10,7 @@ import { join } from 'node:path';
 import { createNode } from '../actors/createNode.js';
 import type { NodeRuntime } from '../actors/runtime.js';
 import type { GroupView } from '../actors/types.js';
-import { memoryNetwork } from '../bus/memory.js';
-import { natsTransport } from '../bus/nats.js';
 import { createFaults } from '../bus/faultFilter.js';
-import { realRunUntil, realSettle, sleep } from '../bus/realTime.js';
-import type { Transport } from '../bus/transport.js';
-import type { Clock } from '../clock.js';
-import { realClock } from '../clock.js';
 import { GlupError } from '../errors.js';
 import { createRandom } from '../random.js';
 import { memoryStore } from '../persistence/memory.js';
@@ -25,7 +19,9 @@ import { jetstreamStore, type JetStreamStore } from '../persistence/jetstream.js
 import type { Store } from '../persistence/store.js';
 import type { DataOp } from '../db/types.js';
 import { chosenLogLevel, silentLogger, createLogger, type Logger } from '../log.js';
+import { memoryDriver, natsDriver } from './driver.js';
 import { evaluateConditions, nodeView } from './expect.js';
+import { expectOutcome, StepFailure } from './stepOutcome.js';
 import { buildSummary } from './summary.js';
 import { TraceRecorder, commitLine, inspectionLine, type TraceEventLine } from './trace.js';
 import {
@@ -40,18 +36,6 @@ import {
   type ScenarioSource,
   type Step,
 } from './types.js';
-
-interface Driver {
-  clock: Clock;
-  now(): number;
-  advance(ms: number): Promise<void>;
-  runUntil(cond: () => boolean, timeoutMs: number): Promise<void>;
-  settle<T>(p: Promise<T>, timeoutMs: number): Promise<T>;
-  transport(id: string): Promise<Transport>;
-  close(): Promise<void>;
-}
-
-const NATS_POLL_MS = 10;
 
 export async function runScenarios(inputs: ScenarioSource[], opts: RunOptions): Promise<ScenarioRunResult[]> {
   const results: ScenarioRunResult[] = [];
@@ -391,71 +375,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
   return { summary, trace: trace.lines };
 }
 
-class StepFailure extends Error {
-  constructor(
-    message: string,
-    /** The GlupError code behind the failure, when there is one. */
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
-
-async function expectOutcome<T>(work: Promise<T>, expectError: string | undefined, onOk: (v: T) => void): Promise<void> {
-  try {
-    const v = await work;
-    if (expectError) throw new StepFailure(`expected error ${expectError}, but it succeeded`);
-    onOk(v);
-  } catch (e) {
-    if (e instanceof StepFailure) throw e;
-    const code = e instanceof GlupError ? e.code : undefined;
-    if (expectError && code === expectError) return;
-    throw new StepFailure(expectError ? `expected error ${expectError}, got ${code ?? String(e)}` : (e as Error).message, code);
-  }
-}
-
-function memoryDriver(seed: number): Driver {
-  const net = memoryNetwork({ seed, virtualTime: true });
-  return {
-    clock: net.clock,
-    now: () => net.now(),
-    advance: (ms) => net.advance(ms),
-    runUntil: (cond, timeoutMs) => net.runUntil(cond, { timeoutMs }),
-    settle: (p, timeoutMs) => net.settle(p, { timeoutMs }),
-    transport: async (id) => net.transport(id),
-    close: async () => {},
-  };
-}
-
-async function natsDriver(servers: string): Promise<Driver> {
-  const start = Date.now();
-  const transports: Transport[] = [];
-  return {
-    clock: realClock,
-    now: () => Date.now() - start,
-    advance: (ms) => sleep(ms),
-    runUntil: async (cond, timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (cond()) return;
-        if (Date.now() >= deadline) throw new GlupError('TIMEOUT', `condition not met within ${timeoutMs} ms`);
-        await sleep(NATS_POLL_MS);
-      }
-    },
-    settle: (p, timeoutMs) => realSettle(p, { timeoutMs }),
-    transport: async (id) => {
-      const t = await natsTransport({ servers, name: id });
-      transports.push(t);
-      return t;
-    },
-    close: async () => {
-      for (const t of transports) if (!t.closed) await t.close().catch(() => {});
-    },
-  };
-}
-
 function round(t: number): number {
   return Math.round(t * 1000) / 1000;
 }
 
-void realRunUntil;

@@ -1,18 +1,10 @@
 import test from 'ava';
 import { natsTransport } from '../../src/bus/nats.js';
 import { startNatsServer } from '../helpers/natsServer.js';
+import { until } from '../helpers/poll.js';
 import { text, untext } from './transports.js';
 
 /** What only the NATS transport has to show: surviving a server restart, credentials, the raw connection. */
-
-async function until(cond: () => boolean, timeoutMs: number, everyMs = 50, tick?: () => void): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    tick?.();
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 test('a nats-server restart costs only a delay: subscriptions and requests work again', async (t) => {
   const server = await startNatsServer();
@@ -26,12 +18,16 @@ test('a nats-server restart costs only a delay: subscriptions and requests work 
     });
     await b.flush();
     a.publish('glup.c.hb.a', text('before'));
-    await until(() => got.includes('before'), 5000);
+    await until('b hears a message before the restart', () => got.includes('before'), { timeoutMs: 5000, everyMs: 50 });
 
     await server.restart();
     // Keep publishing until the re-subscribed b hears one: messages sent during the gap may be lost.
     let n = 0;
-    await until(() => got.some((m) => m.startsWith('after')), 20_000, 50, () => a.publish('glup.c.hb.a', text(`after ${++n}`)));
+    await until('b hears a message after the restart', () => got.some((m) => m.startsWith('after')), {
+      timeoutMs: 20_000,
+      everyMs: 50,
+      tick: () => a.publish('glup.c.hb.a', text(`after ${++n}`)),
+    });
     const reply = await a.request('glup.c.admin.a', text('ping'), { timeoutMs: 5000 });
     t.is(untext(reply.data), 'pong');
     t.false(a.closed);

@@ -8,6 +8,7 @@ import { memoryNetwork, type MemoryNetwork } from '../../src/bus/memory.js';
 import { natsTransport } from '../../src/bus/nats.js';
 import type { Transport } from '../../src/bus/transport.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { until } from '../helpers/poll.js';
 
 export const KINDS = ['memory', 'nats'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -68,13 +69,7 @@ export async function openKit(kind: Kind, nats: { get(): Promise<NatsServer> }, 
       opened.push(t);
       return t;
     },
-    waitFor: async (cond: () => boolean, timeoutMs = 5000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
+    waitFor: (cond: () => boolean, timeoutMs = 5000) => until('the condition', cond, { timeoutMs, everyMs: 10 }),
     pass: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
     settle: <T>(work: Promise<T>) => work,
     close: async () => {

@@ -12,6 +12,7 @@ import type { NodeRuntime } from '../../src/actors/runtime.js';
 import { natsTransport } from '../../src/bus/nats.js';
 import { GlupError } from '../../src/errors.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { untilValue } from '../helpers/poll.js';
 
 const reply = (over: Partial<StatusReply> & { id: string; role: string }): StatusReply => ({
   epoch: 1,
@@ -92,20 +93,11 @@ async function startCluster(cluster: string, ids: string[]): Promise<NodeRuntime
   return started;
 }
 
-async function until<T>(fn: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (pred(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test.serial('clusterStatus, switchover and removeNode act on a running cluster', async (t) => {
   const cluster = 'admin-client';
   const all = await startCluster(cluster, ['a1', 'a2', 'a3', 'a4']);
   const opts = { cluster, nats: nats.url };
-  let s = await until(() => clusterStatus(opts), (x) => Object.keys(x.nodes).length === 4 && x.backup !== null);
+  let s = await untilValue('four nodes and a backup', () => clusterStatus(opts), (x) => Object.keys(x.nodes).length === 4 && x.backup !== null, { timeoutMs: 10_000 });
   const manager = all.find((n) => n.role === 'manager')!;
   t.is(s.manager, manager.id);
   t.is(s.seq, manager.committedSeq);
@@ -113,7 +105,7 @@ test.serial('clusterStatus, switchover and removeNode act on a running cluster',
 
   const target = all.find((n) => n.role === 'client')!;
   await switchover({ ...opts, to: target.id });
-  s = await until(() => clusterStatus(opts), (x) => x.manager === target.id);
+  s = await untilValue(`${target.id} is manager`, () => clusterStatus(opts), (x) => x.manager === target.id, { timeoutMs: 10_000 });
   t.is(s.manager, target.id);
 
   const victim = all.find((n) => n.role === 'client')!;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnGlupNode, type GlupNodeProcess as NodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { untilValue } from '../helpers/poll.js';
 
 const CLUSTER = 'cli-node';
 const MEMBER_ROLES = ['manager', 'backup', 'client'];
@@ -34,20 +35,8 @@ async function status(): Promise<any> {
 }
 
 /** Polls `glup status` until `pred` holds: role changes reach every node within a few heartbeats. */
-async function statusUntil(pred: (s: any) => boolean, timeoutMs = 15_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      last = await status();
-      if (pred(last)) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`status never matched: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const statusUntil = (pred: (s: any) => boolean, timeoutMs = 15_000): Promise<any> =>
+  untilValue('glup status matches', status, pred, { timeoutMs, everyMs: 200 });
 
 const live = () => [...processes.values()].filter((p) => p.child.exitCode === null && p.child.signalCode === null);
 const withRole = (role: string) => live().filter((p) => p.role === role);

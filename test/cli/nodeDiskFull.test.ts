@@ -20,6 +20,7 @@ import { startWriter, type Writer } from '../../scripts/chaos/writer.js';
 import { runGlup } from '../helpers/cli.js';
 import { spawnGlupNode, type GlupNodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { until } from '../helpers/poll.js';
 import { smallDisk } from '../helpers/smallDisk.js';
 
 const IDS = ['n1', 'n2', 'n3'];
@@ -46,14 +47,6 @@ test.after.always(async () => {
   rmSync(dataRoot, { recursive: true, force: true });
 });
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const storeEvents = (p: GlupNodeProcess, state: string) => p.events.filter((e) => e.event === 'store' && e.state === state);
 
 /** Three nodes, `onDisk` with its data on the small disk; a writer. */
@@ -74,7 +67,7 @@ async function cluster(t: ExecutionContext, name: string, diskDir: string, onDis
   await Promise.all([...procs.values()].map((p) => p.waitForRole((r) => MEMBER_ROLES.includes(r), 60_000)));
   const writer = await startWriter({ cluster: name, servers: nats.url, heartbeatMs: HEARTBEAT_MS, missedHeartbeats: MISSED, inFlight: 4, prefix: 'disk' });
   writers.push(writer);
-  await until('first updates acked', () => writer.acked.size >= 20, 90_000);
+  await until('first updates acked', () => writer.acked.size >= 20, { timeoutMs: 90_000, everyMs: 50 });
   t.log(`roles: ${IDS.map((id) => `${id}=${procs.get(id)!.role}`).join(' ')}`);
   const committedSeq = async (id: string) => {
     const res = await fetch(`http://127.0.0.1:${procs.get(id)!.metricsPort}/status`);
@@ -85,7 +78,7 @@ async function cluster(t: ExecutionContext, name: string, diskDir: string, onDis
     await writer.stop();
     const acked = new Map(writer.acked);
     const target = writer.node.committedSeq;
-    await until('every node at the writer\'s commit point', async () => (await Promise.all(IDS.map(committedSeq))).every((s) => s >= target));
+    await until('every node at the writer\'s commit point', async () => (await Promise.all(IDS.map(committedSeq))).every((s) => s >= target), { everyMs: 50 });
     for (const p of procs.values()) p.child.kill('SIGKILL');
     await Promise.all([...procs.values()].map((p) => p.exited));
     const data = new Map<string, NodeData>();
@@ -112,7 +105,7 @@ test.serial('the manager\'s disk fills up: the backup takes over within the fail
   const others = IDS.filter((id) => id !== 'n1').map((id) => procs.get(id)!);
 
   await disk.fill();
-  await until('n1 reports its store failing', () => storeEvents(n1, 'failing').length > 0);
+  await until('n1 reports its store failing', () => storeEvents(n1, 'failing').length > 0, { everyMs: 50 });
   const failedAt = Date.now();
   const fault = storeEvents(n1, 'failing')[0]!;
   t.log(`n1: ${JSON.stringify(fault)}`);
@@ -122,15 +115,15 @@ test.serial('the manager\'s disk fills up: the backup takes over within the fail
   t.regex(n1.stderr, /"errno":"ENOSPC"/);
 
   const ackedAtFailure = writer.acked.size;
-  await until('another node is manager', () => others.some((p) => p.role === 'manager'), FAILOVER_BOUND_MS);
+  await until('another node is manager', () => others.some((p) => p.role === 'manager'), { timeoutMs: FAILOVER_BOUND_MS, everyMs: 50 });
   const failoverMs = Date.now() - failedAt;
-  await until('updates are acked again', () => writer.acked.size >= ackedAtFailure + 20, FAILOVER_BOUND_MS);
+  await until('updates are acked again', () => writer.acked.size >= ackedAtFailure + 20, { timeoutMs: FAILOVER_BOUND_MS, everyMs: 50 });
   const resumedMs = Date.now() - failedAt;
   t.log(`new manager ${others.find((p) => p.role === 'manager')!.id} after ${failoverMs} ms; updates resumed after ${resumedMs} ms`);
   t.true(resumedMs <= FAILOVER_BOUND_MS, `updates resumed after ${resumedMs} ms, bound ${FAILOVER_BOUND_MS}`);
 
   await disk.free();
-  await until('n1 back after space returned', () => storeEvents(n1, 'ok').length > 0 && MEMBER_ROLES.includes(n1.role ?? ''), 60_000);
+  await until('n1 back after space returned', () => storeEvents(n1, 'ok').length > 0 && MEMBER_ROLES.includes(n1.role ?? ''), { timeoutMs: 60_000, everyMs: 50 });
   t.is(n1.child.exitCode, null, 'the process never exited');
 
   const { acked, verdict } = await finish();
@@ -156,14 +149,14 @@ test.serial('a member\'s disk fills up: it is removed from the membership and re
   };
 
   await disk.fill();
-  await until('n3 reports its store failing', () => storeEvents(n3, 'failing').length > 0);
+  await until('n3 reports its store failing', () => storeEvents(n3, 'failing').length > 0, { everyMs: 50 });
   const ackedAtFailure = writer.acked.size;
-  await until('n3 removed from the membership', async () => !('n3' in ((await status()).nodes ?? { n3: 1 })), FAILOVER_BOUND_MS + 10_000);
-  await until('updates are acked without n3', () => writer.acked.size >= ackedAtFailure + 20, FAILOVER_BOUND_MS);
+  await until('n3 removed from the membership', async () => !('n3' in ((await status()).nodes ?? { n3: 1 })), { timeoutMs: FAILOVER_BOUND_MS + 10_000, everyMs: 50 });
+  await until('updates are acked without n3', () => writer.acked.size >= ackedAtFailure + 20, { timeoutMs: FAILOVER_BOUND_MS, everyMs: 50 });
 
   await disk.free();
-  await until('n3 back after space returned', () => storeEvents(n3, 'ok').length > 0 && MEMBER_ROLES.includes(n3.role ?? ''), 60_000);
-  await until('n3 a member again', async () => 'n3' in ((await status()).nodes ?? {}), 30_000);
+  await until('n3 back after space returned', () => storeEvents(n3, 'ok').length > 0 && MEMBER_ROLES.includes(n3.role ?? ''), { timeoutMs: 60_000, everyMs: 50 });
+  await until('n3 a member again', async () => 'n3' in ((await status()).nodes ?? {}), { timeoutMs: 30_000, everyMs: 50 });
 
   const { acked, verdict } = await finish();
   t.log(`${acked.size} acked of ${writer.attempts}; last seqs ${JSON.stringify(verdict.seqs)}`);

@@ -22,6 +22,7 @@ import { verify } from '../../scripts/chaos/verify.js';
 import { startWriter, type Writer } from '../../scripts/chaos/writer.js';
 import { spawnGlupNode, type GlupNodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsCluster, waitForRoutes, type NatsCluster } from '../helpers/natsCluster.js';
+import { until } from '../helpers/poll.js';
 
 const CLUSTER = 'routes';
 const IDS = ['n1', 'n2', 'n3'];
@@ -63,14 +64,6 @@ test.after.always(async () => {
 const withRole = (role: string) => IDS.filter((id) => procs.get(id)!.role === role);
 /** Every 'manager' line printed by any node so far, as "<id>@<epoch>". */
 const managerLines = () => IDS.flatMap((id) => procs.get(id)!.roles.filter((l) => l.role === 'manager').map((l) => `${id}@${l.epoch}`));
-
-async function until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function committedSeq(id: string): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${procs.get(id)!.metricsPort}/status`);

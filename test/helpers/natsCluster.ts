@@ -1,6 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { freePort, startNatsServer, type NatsServer } from './natsServer.js';
+import { eventually, until } from './poll.js';
 
 /**
  * A NATS cluster of `size` nats-servers on loopback, with routes between all of them and
@@ -69,28 +70,28 @@ export async function startNatsCluster(
  * Call it again after restarting a server, before relying on its routes.
  */
 export async function waitForRoutes(urls: string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const conns = await Promise.all(urls.map((u) => connect({ servers: u, maxReconnectAttempts: -1, reconnectTimeWait: 100 })));
+  let probe = 0;
+  const routed = async () => {
+    const subject = `routes-probe.${Date.now()}.${probe++}`;
+    const heard = conns.map(() => new Set<number>());
+    const subs = conns.map((nc, i) =>
+      nc.subscribe(subject, {
+        callback: (_err, msg) => {
+          heard[i]!.add(Number(msg.string()));
+        },
+      }),
+    );
+    await Promise.all(conns.map((nc) => nc.flush()));
+    conns.forEach((nc, i) => nc.publish(subject, String(i)));
+    await Promise.all(conns.map((nc) => nc.flush()));
+    // what crosses a route arrives after the flush: give it a moment before counting
+    await new Promise((r) => setTimeout(r, 100));
+    for (const sub of subs) sub.unsubscribe();
+    return heard.every((h) => h.size === conns.length);
+  };
   try {
-    for (let probe = 0; ; probe++) {
-      const subject = `routes-probe.${Date.now()}.${probe}`;
-      const heard = conns.map(() => new Set<number>());
-      const subs = conns.map((nc, i) =>
-        nc.subscribe(subject, {
-          callback: (_err, msg) => {
-            heard[i]!.add(Number(msg.string()));
-          },
-        }),
-      );
-      await Promise.all(conns.map((nc) => nc.flush()));
-      conns.forEach((nc, i) => nc.publish(subject, String(i)));
-      await Promise.all(conns.map((nc) => nc.flush()));
-      await new Promise((r) => setTimeout(r, 100));
-      for (const sub of subs) sub.unsubscribe();
-      if (heard.every((h) => h.size === conns.length)) return;
-      if (Date.now() > deadline) throw new Error(`NATS cluster: routes between ${urls.join(', ')} not up within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await until(`NATS cluster: routes between ${urls.join(', ')} up`, routed, { timeoutMs, everyMs: 200 });
   } finally {
     await Promise.all(conns.map((nc) => nc.close()));
   }
@@ -98,26 +99,16 @@ export async function waitForRoutes(urls: string[], timeoutMs = 30_000): Promise
 
 /** Polls until a probe stream with `replicas` replicas can be created (then deletes it). */
 async function waitForJetStream(urls: string[], replicas: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const nc = await connect({ servers: urls, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  let lastError: unknown;
+  const placeProbe = async () => {
+    // jetstreamManager asks for account info, which fails too until JetStream is up
+    const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    const name = `READY_PROBE_${Date.now()}`;
+    await jsm.streams.add({ name, subjects: [`ready-probe.${Date.now()}`], num_replicas: replicas });
+    await jsm.streams.delete(name);
+  };
   try {
-    for (;;) {
-      try {
-        // jetstreamManager asks for account info, which fails too until JetStream is up
-        const jsm = await jetstreamManager(nc, { timeout: 5000 });
-        const name = `READY_PROBE_${Date.now()}`;
-        await jsm.streams.add({ name, subjects: [`ready-probe.${Date.now()}`], num_replicas: replicas });
-        await jsm.streams.delete(name);
-        return;
-      } catch (e) {
-        lastError = e;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`NATS cluster: JetStream could not place an R${replicas} stream within ${timeoutMs} ms: ${String(lastError)}`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await eventually(`NATS cluster: JetStream places an R${replicas} stream`, placeProbe, { timeoutMs, everyMs: 250 });
   } finally {
     await nc.close();
   }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './poll.js';
 
 /** A real nats-server on a free loopback port with JetStream and a temp store. */
 export interface NatsServer {
@@ -38,20 +39,17 @@ export async function freePort(): Promise<number> {
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const listening = async () => {
     if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode} before listening`);
-    const ok = await new Promise<boolean>((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const s = connect({ host: '127.0.0.1', port }, () => {
         s.destroy();
         resolve(true);
       });
       s.on('error', () => resolve(false));
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  };
+  await until(`nats-server listening on 127.0.0.1:${port}`, listening, { timeoutMs, everyMs: 25 });
 }
 
 const running = new Set<ChildProcess>();

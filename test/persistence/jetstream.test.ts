@@ -4,6 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { jetstreamStore, type JetStreamStore } from '../../src/persistence/index.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { eventually } from '../helpers/poll.js';
 import { rec, recs, seqsOf, snap } from './fixtures.js';
 
 let nats: NatsServer;
@@ -24,19 +25,6 @@ function store(cluster: string, node = 'n1'): JetStreamStore {
   return s;
 }
 
-/** Polls until `fn` stops throwing (NATS reconnects take real time). */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 test.serial('records and snapshot survive a nats-server restart', async (t) => {
   const a = store('restart');
   await a.open();
@@ -48,7 +36,7 @@ test.serial('records and snapshot survive a nats-server restart', async (t) => {
   await nats.restart();
 
   const b = store('restart');
-  const state = await eventually(() => b.open());
+  const state = await eventually('the store opens after the restart', () => b.open(), { timeoutMs: 20_000 });
   t.deepEqual(state.snapshot, snap(4));
   t.deepEqual(state.records, recs(5, 8));
   t.is(state.incarnation, 3);
@@ -62,7 +50,7 @@ test.serial('an open store keeps appending after the server restarts under it', 
   await a.open();
   await a.append(recs(1, 3));
   await nats.restart();
-  await eventually(() => a.append([rec(4)]));
+  await eventually('an append succeeds after the restart', () => a.append([rec(4)]), { timeoutMs: 20_000 });
   const b = store('reconnect', 'n1');
   await a.close();
   t.deepEqual(seqsOf((await b.open()).records), [1, 2, 3, 4]);

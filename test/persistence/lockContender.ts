@@ -2,10 +2,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDirLock, DataDirLockedError } from '../../src/persistence/dirLock.js';
+import { until } from '../helpers/poll.js';
 
 const [dir, go] = process.argv.slice(2) as [string, string];
 process.stdout.write('ready\n');
-while (!existsSync(go)) await new Promise((r) => setTimeout(r, 2));
+// every contender polls for the same file, so they all start within a few ms of each other
+await until('the go file', () => existsSync(go), { everyMs: 2 });
 try {
   await acquireDirLock(join(dir, 'LOCK'), dir);
   process.stdout.write('won\n');

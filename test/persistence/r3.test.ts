@@ -5,6 +5,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createNode, jetstreamStore, natsTransport } from '../../src/index.js';
 import type { NodeRuntime } from '../../src/actors/runtime.js';
 import { startNatsCluster, type NatsCluster } from '../helpers/natsCluster.js';
+import { eventually, until } from '../helpers/poll.js';
 
 /**
  * A glup cluster of three nodes whose logs live in an R3 JetStream stream on a three-server
@@ -30,14 +31,6 @@ test.after.always(async () => {
   await nats?.stop();
 });
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /**
  * Creates the log stream and snapshot bucket as jetstreamStore would, and waits until a KV
  * read answers: on 2.9.10 a direct get on a just-created R3 bucket can time out for a while
@@ -49,14 +42,8 @@ async function warmUp(urls: string[]): Promise<void> {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: `GLUP_LOG_${CLUSTER}`, subjects: [`glup.${CLUSTER}.log.>`], storage: StorageType.File, num_replicas: 3 });
     const kv = await new Kvm(jetstream(nc)).create(`glup_${CLUSTER}_snap`, { replicas: 3, history: 1 });
-    await until('the R3 snapshot bucket answers reads', async () => {
-      try {
-        await kv.get('warm-up');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 60_000, 250);
+    // the bucket's stream may still be electing its leader: reads fail until it has one
+    await eventually('the R3 snapshot bucket answers reads', () => kv.get('warm-up'), { timeoutMs: 60_000, everyMs: 250 });
   } finally {
     await nc.close();
   }
@@ -125,7 +112,7 @@ test('killing the nats-server that leads the R3 log stream loses no acked update
   t.true(promotions.length <= 1, `at most one failover, saw ${promotions.length}: ${promotions.join(', ')}`);
 
   const missing = () => live().flatMap((n) => [...acked.keys()].filter((k) => valueAt(n, k) === undefined).map((k) => `${k}@${n.id}`));
-  await until('every acked update on every live node', () => missing().length === 0, 30_000).catch(() => undefined);
+  await until('every acked update on every live node', () => missing().length === 0, { timeoutMs: 30_000 }).catch(() => undefined);
   t.deepEqual(missing(), [], 'no acked update is lost');
   t.is(live().length, 3, 'all glup nodes survive a nats-server crash');
 });

@@ -20,6 +20,7 @@ import { fileStore } from '../../src/persistence/file.js';
 import { memoryStore } from '../../src/persistence/memory.js';
 import { spawnGlupNode, type GlupNodeProcess as NodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { until } from '../helpers/poll.js';
 
 const MEMBER_ROLES = ['manager', 'backup', 'client'];
 /** Cluster-wide: 100 ms heartbeats, a failure declared after 1 s (2 cores shared by four processes). */
@@ -62,14 +63,6 @@ async function processStatus(p: NodeProcess): Promise<{ role: string; committedS
   return (await res.json()) as { role: string; committedSeq: number };
 }
 
-async function until(what: string, pred: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** A non-qualified in-test member: it submits updates or observes, and never leads. */
 async function inTestMember(cluster: string, id: string): Promise<NodeRuntime> {
   const transport = await natsTransport({ servers: nats.url, name: id, reconnectTimeWaitMs: 100 });
@@ -97,7 +90,7 @@ function streamUpdates(writer: NodeRuntime) {
     acked,
     waitForMore: (n: number, timeoutMs = 30_000) => {
       const target = acked.length + n;
-      return until(`${target} acked updates (have ${acked.length})`, () => acked.length >= target, timeoutMs);
+      return until(`${target} acked updates (have ${acked.length})`, () => acked.length >= target, { timeoutMs });
     },
     stop: async () => {
       stopped = true;

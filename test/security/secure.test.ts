@@ -13,6 +13,7 @@ import { encodeEnvelope } from '../../src/bus/envelope.js';
 import { repoRoot, runGlup } from '../helpers/cli.js';
 import { spawnGlupNode, type GlupNodeProcess } from '../helpers/glupNodeProcess.js';
 import { startNatsServer, type NatsServer } from '../helpers/natsServer.js';
+import { until, untilValue } from '../helpers/poll.js';
 
 const CLUSTER = 'demo';
 const PASSWORDS: Record<string, string> = { n1: 'n1-secret', n2: 'n2-secret', n3: 'n3-secret', operator: 'operator-secret' };
@@ -40,15 +41,8 @@ async function status(): Promise<{ code: number; s: any; stderr: string }> {
 }
 
 async function statusUntil(pred: (s: any) => boolean, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const r = await status();
-    last = r.s ?? r.stderr;
-    if (r.s && pred(r.s)) return r.s;
-    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(last)}`);
-    await new Promise((res) => setTimeout(res, 300));
-  }
+  const r = await untilValue('glup status matches', status, (r) => !!r.s && pred(r.s), { timeoutMs, everyMs: 300 });
+  return r.s;
 }
 
 async function readyz(p: GlupNodeProcess): Promise<number> {
@@ -157,8 +151,7 @@ test.serial("a node's user cannot publish as another node; the server refuses an
   nc.publish(`glup.${CLUSTER}.hb.n1`, forged('n1'));
   nc.publish(`glup.${CLUSTER}.node.n2.n1`, forged('n1'));
   await nc.flush();
-  const deadline = Date.now() + 10_000;
-  while (errors.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await until('both forgeries refused by the server', () => errors.length >= 2, { timeoutMs: 10_000, everyMs: 50 }).catch(() => undefined);
   t.deepEqual(errors.sort(), [`Permissions Violation for Publish to "glup.${CLUSTER}.hb.n1"`, `Permissions Violation for Publish to "glup.${CLUSTER}.node.n2.n1"`]);
   const after = await status();
   t.is(after.s.manager, before.manager);
