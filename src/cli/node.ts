@@ -3,6 +3,7 @@
  * stdout carries one JSON line per event a supervisor or test waits on:
  *   {"event":"role","node":"n1","role":"manager","epoch":1}   on every role change
  *   {"event":"metrics","node":"n1","port":9464,"host":"127.0.0.1"}  once the metrics server listens
+ * With --actors it hosts actor types (src/cli/nodeActors.ts), defined before it starts.
  * SIGTERM or SIGINT leaves the cluster gracefully (handover when manager), closes the store
  * and the connection, and exits 0.
  */
@@ -19,6 +20,7 @@ import { memoryStore } from '../persistence/memory.js';
 import type { Store } from '../persistence/store.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, out } from './common.js';
 import { connectionOptions } from './connection.js';
+import { defineNodeActors } from './nodeActors.js';
 import type { NodeCommandOptions } from './nodeFlags.js';
 
 /** Default heartbeat of SPEC section 2, used to bound the reconnect wait when --heartbeat-ms is not given. */
@@ -55,6 +57,16 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     ...(opts.initialMembers !== undefined && { initialMembers: opts.initialMembers }),
   });
   node.on('role', (role) => out(JSON.stringify({ event: 'role', node: node.id, role, epoch: node.epoch })));
+  if (opts.actors !== undefined) {
+    try {
+      await defineNodeActors(node, opts.actors);
+    } catch (e) {
+      process.stderr.write(`error: node ${opts.id}: ${(e as Error).message}\n`);
+      await store.close().catch(() => undefined);
+      await transport.close().catch(() => undefined);
+      return EXIT_BAD_INPUT;
+    }
+  }
   // what `glup dashboard` shows of this node: its machines' states and its traffic, on request
   const feed = serveInspectionFeed(node, { transport, logger });
 

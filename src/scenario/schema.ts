@@ -20,6 +20,7 @@ import {
   type Step,
   type StepKind,
 } from './types.js';
+import { actorTypes, askStep, tellStep } from './schemaActors.js';
 
 export type SchemaPath = (string | number)[];
 
@@ -47,7 +48,7 @@ const SETTING_KEYS = [
   'snapshotEvery',
   'maxUpdateBytes',
 ] as const;
-const CLUSTER_KEYS = ['name', 'nodes', 'persistence', ...SETTING_KEYS] as const;
+const CLUSTER_KEYS = ['name', 'nodes', 'persistence', ...SETTING_KEYS, 'actors'] as const;
 const TOP_KEYS = ['name', 'seed', 'description', 'cluster', 'steps'] as const;
 const DATA_OPS = ['set', 'delete', 'merge', 'cas', 'batch'] as const;
 const ROLES: readonly ScenarioRole[] = ['manager', 'backup', 'client', 'joining', 'isolated', 'down'];
@@ -55,11 +56,11 @@ const MAX_NODE_COUNT = 1000;
 /** waitFor without timeoutMs: generous, and at least 30 heartbeats. */
 const DEFAULT_WAIT_FOR_MS = 10_000;
 
-function fail(path: SchemaPath, message: string, at: 'key' | 'value' = 'value'): never {
+export function fail(path: SchemaPath, message: string, at: 'key' | 'value' = 'value'): never {
   throw new SchemaIssue(path, message, at);
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
@@ -93,18 +94,18 @@ function expectedOneOf(word: string, allowed: readonly string[]): string {
   return `(expected one of ${allowed.join(', ')})${hint}`;
 }
 
-function mapping(v: unknown, path: SchemaPath, what: string): Record<string, unknown> {
+export function mapping(v: unknown, path: SchemaPath, what: string): Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, `${what} must be a mapping, got ${describe(v)}`);
   return v as Record<string, unknown>;
 }
 
-function list(v: unknown, path: SchemaPath, what: string): unknown[] {
+export function list(v: unknown, path: SchemaPath, what: string): unknown[] {
   if (!Array.isArray(v)) fail(path, `${what} must be a list, got ${describe(v)}`);
   return v;
 }
 
 /** Rejects keys outside `allowed` and reports missing `required` ones. */
-function checkKeys(
+export function checkKeys(
   o: Record<string, unknown>,
   path: SchemaPath,
   what: string,
@@ -119,18 +120,18 @@ function checkKeys(
   }
 }
 
-function str(v: unknown, path: SchemaPath, what: string): string {
+export function str(v: unknown, path: SchemaPath, what: string): string {
   if (typeof v !== 'string') fail(path, `${what} must be a string, got ${describe(v)}`);
   return v;
 }
 
-function name(v: unknown, path: SchemaPath, what: string): string {
+export function name(v: unknown, path: SchemaPath, what: string): string {
   const s = str(v, path, what);
   if (!isName(s)) fail(path, `${what} ${JSON.stringify(s)} is not a valid name ([A-Za-z0-9_-], 1 to 64 characters)`);
   return s;
 }
 
-function int(v: unknown, path: SchemaPath, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function int(v: unknown, path: SchemaPath, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) fail(path, `${what} must be an integer, got ${describe(v)}`);
   if (v < min || v > max) {
     fail(path, `${what} must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`}, got ${v}`);
@@ -138,13 +139,13 @@ function int(v: unknown, path: SchemaPath, what: string, min: number, max = Numb
   return v;
 }
 
-function num(v: unknown, path: SchemaPath, what: string, min: number, max = Infinity): number {
+export function num(v: unknown, path: SchemaPath, what: string, min: number, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, `${what} must be a number, got ${describe(v)}`);
   if (v < min || v > max) fail(path, `${what} must be ${max === Infinity ? `at least ${min}` : `between ${min} and ${max}`}, got ${v}`);
   return v;
 }
 
-function oneOf<const T extends string>(v: unknown, path: SchemaPath, what: string, allowed: readonly T[]): T {
+export function oneOf<const T extends string>(v: unknown, path: SchemaPath, what: string, allowed: readonly T[]): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
     fail(path, `${what} must be one of ${allowed.join(', ')}, got ${describe(v)}`);
   }
@@ -152,7 +153,7 @@ function oneOf<const T extends string>(v: unknown, path: SchemaPath, what: strin
 }
 
 /** Values end up in updates, messages and the JSON trace: they must survive JSON. */
-function json(v: unknown, path: SchemaPath, what: string): unknown {
+export function json(v: unknown, path: SchemaPath, what: string): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) fail(path, `${what} must be JSON, got ${v}`);
@@ -167,12 +168,12 @@ function json(v: unknown, path: SchemaPath, what: string): unknown {
   fail(path, `${what} must be JSON, got ${describe(v)}`);
 }
 
-function errorCode(v: unknown, path: SchemaPath): GlupErrorCode {
+export function errorCode(v: unknown, path: SchemaPath): GlupErrorCode {
   return oneOf(v, path, 'expectError', GLUP_ERROR_CODES);
 }
 
 /** Ids known at a point of the script: the initial nodes plus those of earlier `add` steps. */
-class KnownIds {
+export class KnownIds {
   private readonly ids: string[];
   constructor(initial: string[]) {
     this.ids = [...initial];
@@ -254,6 +255,7 @@ function validateCluster(raw: unknown, scenarioName: string): ClusterSpec {
   if ('quorum' in c) spec.quorum = oneOf(c.quorum, at('quorum'), 'cluster.quorum', ['majority', 'none']);
   positive('snapshotEvery');
   positive('maxUpdateBytes');
+  if ('actors' in c) spec.actors = actorTypes(c.actors, at('actors'));
   return spec;
 }
 
@@ -397,6 +399,10 @@ function validateStep(raw: unknown, p: SchemaPath, known: KnownIds, cluster: Clu
       return { heal: true };
     case 'faults':
       return { faults: faults(v, vp, known) };
+    case 'ask':
+      return { ask: askStep(v, vp, known) };
+    case 'tell':
+      return { tell: tellStep(v, vp, known) };
   }
 }
 
