@@ -3,6 +3,7 @@ import type { Faults } from '../bus/faults.js';
 import type { Store } from '../persistence/store.js';
 import type { ClusterDb, DataOp, UpdateRecord } from '../db/types.js';
 import type { Logger } from '../log.js';
+import type { HostedActors } from './hosted/types.js';
 import type { InspectionEvent as InspectionEventX, Observer } from 'xstate';
 
 export type Role = 'manager' | 'backup' | 'client' | 'joining' | 'isolated' | 'stopped';
@@ -148,6 +149,8 @@ export interface GlupNode {
   readonly manager: string | null;
   readonly backup: string | null;
   readonly metrics: NodeMetrics;
+  /** Hosted actors: define / ref / list (SPEC section 11, docs/actors.md). */
+  readonly actors: HostedActors;
   start(opts?: { timeoutMs?: number }): Promise<void>;
   /** `opts.id`: a caller-chosen submission id, committed at most once however often it is resent. */
   update(op: DataOp, opts?: { id?: string }): Promise<{ seq: number; epoch: number }>;
