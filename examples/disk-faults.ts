@@ -26,3 +26,4 @@ disk.heal(); // space freed
 await store.append([record(seq)]);
 const { records } = await store.open();
 console.log(`after heal: ${records.length} records, last seq ${records.at(-1)?.seq}`);
+console.log('done');

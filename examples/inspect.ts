@@ -30,3 +30,4 @@ net.kill('n1');
 await net.runUntil(() => n2!.role === 'manager', { timeoutMs: 2000 });
 console.log(`n2 is ${n2!.role} of epoch ${n2!.epoch}; the machines glup runs: ${Object.keys(machines).join(', ')}`);
 for (const n of nodes) await n.kill();
+console.log('done');
