@@ -3,6 +3,10 @@
  * activation committing after another took over, and acknowledged asks in every later state.
  */
 import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSeed } from '../../src/sim/run.js';
 import { checkActorChains, type ActorAckObservation, type ActorCommitObservation } from '../../src/sim/invariantActors.js';
 
 const commit = (seq: number, version: number, by: string, seen: Record<string, number> = {}, key = 'k'): ActorCommitObservation => ({ seq, type: 'counter', key, version, by, seen, t: seq });
@@ -48,4 +52,13 @@ test('an ask acknowledged at a version nobody committed is caught', (t) => {
 test('chains of different actors are judged apart, and one seq seen on many nodes counts once', (t) => {
   const commits = [commit(1, 1, 'a', {}, 'x'), commit(1, 1, 'a', {}, 'x'), commit(2, 1, 'b', {}, 'y'), commit(3, 2, 'a', {}, 'x')];
   t.deepEqual(checkActorChains(commits, []), []);
+});
+
+test('glup sim with the actors workload feeds invariant 8 and finds no violation', async (t) => {
+  t.timeout(5 * 60_000, 'virtual-time runs, slow only on a loaded machine');
+  const outDir = await mkdtemp(join(tmpdir(), 'glup-sim-actors-'));
+  t.teardown(() => rm(outDir, { recursive: true, force: true }));
+  const r = await runSeed(1, { seeds: 1, nodes: 5, steps: 40, faults: ['kill', 'restart', 'partition'], workloads: ['data', 'actors'], shrinkRuns: 0 }, { outDir });
+  t.true(r.observed.actorAcks > 0 && r.observed.actorCommits >= r.observed.actorAcks / 10, `actor checkers fed: ${JSON.stringify(r.observed)}`);
+  t.deepEqual(r.violations, []);
 });
