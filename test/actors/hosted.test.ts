@@ -8,7 +8,7 @@ import { assign, setup } from 'xstate';
 import { GlupError } from '../../src/errors.js';
 import { counterMachine } from '../../src/actors/hosted/demo.js';
 import { hostOf } from '../../src/actors/hosted/placement.js';
-import { stateOf } from '../../src/actors/hosted/records.js';
+import { registrationsOf, stateOf } from '../../src/actors/hosted/records.js';
 import { checkActorChains } from '../../src/sim/invariantActors.js';
 import { actorCluster } from '../helpers/actors.js';
 
@@ -236,4 +236,36 @@ test('1,000 events to 100 sharded actors from every node, hosts killed one by on
   t.deepEqual(checkActorChains(c.log.commits, acks, c.log.seqs), []);
   const moved = c.live().reduce((s, n) => s + n.actors.metrics.reactivations, 0);
   t.true(moved > 0, 'some actors moved to a new host');
+});
+
+test('when a host joins or leaves, only the keys it wins or held move; the others keep their activation', async (t) => {
+  const c = actorCluster(['n1', 'n2', 'n3', 'n4'], []);
+  for (const id of ['n1', 'n2', 'n3']) c.node(id).actors.define('counter', counterMachine, { placement: 'sharded' });
+  await c.startAll();
+  await c.net.runUntil(() => c.live().every((n) => ['n1', 'n2', 'n3'].every((id) => registrationsOf(n.db, 'counter')[id])), { timeoutMs: 5000 });
+  const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+  const incAll = (from: string) => c.within(Promise.all(keys.map((k) => c.node(from).actors.ref('counter', k).ask({ type: 'INC' }))), 20_000);
+  const where = () => new Map(keys.map((k) => [k, c.live().flatMap((n) => n.actors.list().filter((a) => a.key === k).map((a) => ({ node: n.id, since: a.since })))[0]]));
+  await incAll('n4');
+  const before = where();
+  t.false(keys.some((k) => before.get(k)?.node === 'n4'), 'n4 hosts nothing before it defines the type');
+
+  // n4 becomes a host: a registration commit, a view change of the type's hosts
+  c.node('n4').actors.define('counter', counterMachine, { placement: 'sharded' });
+  await c.net.runUntil(() => c.live().every((n) => registrationsOf(n.db, 'counter').n4), { timeoutMs: 5000 });
+  const results = await incAll('n1');
+  t.true(results.every((r) => (r.context as { count: number }).count === 2), 'no event lost or doubled by the move');
+  const after = where();
+  const moved = keys.filter((k) => after.get(k)!.node !== before.get(k)!.node);
+  t.true(moved.length > 0 && moved.length < keys.length / 2, `${moved.length} of ${keys.length} keys moved`);
+  t.true(moved.every((k) => after.get(k)!.node === 'n4'), 'a key moves only to the new host');
+  for (const k of keys.filter((k) => !moved.includes(k))) t.is(after.get(k)!.since, before.get(k)!.since, `${k} kept its activation`);
+
+  // n4 leaves gracefully: its keys go back to where rendezvous hashing puts them
+  await c.within(c.node('n4').leave());
+  const last = await c.within(Promise.all(keys.map((k) => c.node('n2').actors.ref('counter', k).ask({ type: 'INC' }))), 20_000);
+  t.true(last.every((r) => (r.context as { count: number }).count === 3));
+  const final = where();
+  for (const k of keys.filter((k) => !moved.includes(k))) t.is(final.get(k)!.since, before.get(k)!.since, `${k} kept its activation through the leave`);
+  t.deepEqual(checkActorChains(c.log.commits, []), []);
 });
