@@ -132,6 +132,11 @@ export class HostedActorRuntime implements HostedActors {
     return [...this.activations.values()].map((a) => ({ type: a.type, key: a.key, since: a.since, version: a.version, events: a.events, lastEventAt: a.lastEventAt, status: a.status }));
   }
 
+  /** This node defines at least one type (glup status shows activations only then). */
+  get hosting(): boolean {
+    return this.types.size > 0;
+  }
+
   /** Events sent from this node still waiting for their host's answer. */
   get waiting(): number {
     return this.outbox.waiting;
