@@ -23,6 +23,8 @@ export interface Counters {
   conflicts: number;
   fencedMessages: number;
   storeErrors: number;
+  /** Membership changes refused from other nodes (refusedChange). */
+  refusedSubmissions: number;
   [name: string]: number;
 }
 

@@ -18,7 +18,9 @@ import type { nodeMachine } from '../machines/node.js';
 import type { NodeEvent } from '../machines/nodeTypes.js';
 import { positionOf } from '../machines/rules/log.js';
 import type { NodeFacts } from '../machines/rules/membership.js';
+import { monitoredStore, type MonitoredStore, type StoreHealth } from '../persistence/health.js';
 import { memoryStore } from '../persistence/memory.js';
+import type { Store } from '../persistence/store.js';
 import { answerAdmin } from './admin.js';
 import { afterCommit, committedFacts } from './commits.js';
 import { createEdge, type Edge } from './edge.js';
@@ -47,8 +49,10 @@ export class NodeRuntime implements NodeHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly replica: Replica;
+  /** The node's store, watched: a disk error on it is a node failure (SPEC section 6). */
+  readonly store: MonitoredStore;
   readonly submitter: Submitter;
-  readonly counters: Counters = { updatesCommitted: 0, conflicts: 0, fencedMessages: 0, storeErrors: 0 };
+  readonly counters: Counters = { updatesCommitted: 0, conflicts: 0, fencedMessages: 0, storeErrors: 0, refusedSubmissions: 0 };
   private readonly busMetrics: BusMetrics = { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
   private readonly opts: NodeOptions;
   private readonly groups: GroupHost;
@@ -78,7 +82,9 @@ export class NodeRuntime implements NodeHost {
     this.info = { qualified: opts.qualified ?? true, priority: opts.priority ?? 0 };
     this.clock = opts.transport.clock;
     this.logger = (opts.logger ?? silentLogger()).child({ node: opts.id });
-    this.replica = new Replica(opts.cluster, opts.store ?? memoryStore(), this.clock, this.logger, this.settings.snapshotEvery);
+    this.store = watchedStore(opts.store ?? memoryStore(), this.clock);
+    this.store.onHealth((h) => this.storeHealthChanged(h));
+    this.replica = new Replica(opts.cluster, this.store, this.clock, this.logger, this.settings.snapshotEvery);
     this.submitter = new Submitter({
       id: this.id,
       clock: this.clock,
@@ -284,6 +290,7 @@ export class NodeRuntime implements NodeHost {
       lastSeq: this.replica.lastSeq,
       state: snap ? JSON.stringify(snap.value) : 'stopped',
       metrics: { ...this.metrics },
+      store: { state: this.store.health.state, lastError: this.store.health.lastError },
     };
   }
 
@@ -329,6 +336,27 @@ export class NodeRuntime implements NodeHost {
   storeFailed(what: string, error: unknown): void {
     this.counters.storeErrors++;
     this.logger.error('store write failed', { what, error: String(error) });
+  }
+
+  /** Whether the store takes writes (`failing` from a disk error until a write succeeds). */
+  get storeHealth(): StoreHealth {
+    return this.store.health;
+  }
+
+  /**
+   * A disk error stops the node at once, inside the failed operation's continuation: it acks
+   * and promises nothing more; a manager hands over, a member asks to leave (the chart's
+   * STORE_FAILED). Whoever runs the node restarts it once the store works (`glup node` does).
+   */
+  private storeHealthChanged(h: StoreHealth): void {
+    if (h.state === 'ok') {
+      this.emit('store', { state: 'ok' });
+      return;
+    }
+    const f = h.lastError;
+    this.logger.error('store failed: the node stops (a manager hands over first)', { file: f?.path, errno: f?.code, op: f?.op, syscall: f?.syscall, error: f?.message });
+    this.emit('store', { state: 'failing', fault: f });
+    this.toNode({ type: 'STORE_FAILED' });
   }
 
   announcedAt(epoch: number): void {
@@ -515,4 +543,9 @@ export class NodeRuntime implements NodeHost {
     this.bus?.close();
     void this.opts.transport.close();
   }
+}
+
+/** The store as given when the caller already watches it (one watcher, one health), else wrapped. */
+function watchedStore(store: Store, clock: Clock): MonitoredStore {
+  return 'onHealth' in store && 'health' in store ? (store as MonitoredStore) : monitoredStore(store, { clock });
 }

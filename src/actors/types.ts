@@ -1,5 +1,6 @@
 import type { Transport } from '../bus/transport.js';
 import type { Faults } from '../bus/faults.js';
+import type { StoreFault } from '../persistence/health.js';
 import type { Store } from '../persistence/store.js';
 import type { ClusterDb, DataOp, UpdateRecord } from '../db/types.js';
 import type { Logger } from '../log.js';
@@ -72,6 +73,8 @@ export interface NodeEvents {
   membership: (m: MembershipEvent) => void;
   quorum: (hasQuorum: boolean) => void;
   conflict: (c: ConflictEvent) => void;
+  /** The store failed with a disk error (the node stops), or takes writes again. */
+  store: (s: { state: 'failing'; fault: StoreFault | null } | { state: 'ok' }) => void;
 }
 
 export interface GroupHandle {

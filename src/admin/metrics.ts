@@ -28,6 +28,8 @@ export interface MetricsSource {
   readonly db: ClusterDb;
   readonly metrics: Record<string, number>;
   readonly clock: Clock;
+  /** Its store's health: a failing store makes the node not ready. */
+  readonly storeHealth?: { state: 'ok' | 'failing'; failures: number };
   /** Hosted actors, when the node has them. */
   readonly actors?: { list(): unknown[]; readonly metrics?: object };
   status(): { lastSeq: number } & Record<string, unknown>;
@@ -50,6 +52,8 @@ const COUNTERS: Record<string, [string, string]> = {
   updatesCommitted: ['glup_updates_committed_total', 'GLUP updates committed on this node.'],
   conflicts: ['glup_conflicts_total', 'Updates discarded when two sides of a split met again (quorum: none).'],
   fencedMessages: ['glup_fenced_messages_total', 'Manager messages ignored because their epoch was older than the highest seen.'],
+  refusedSubmissions: ['glup_refused_submissions_total', 'Membership changes the manager refused from other nodes (only one removal, of a member, may be asked for).'],
+  storeErrors: ['glup_store_errors_total', 'Store writes that failed on this node.'],
   pausesDiscounted: ['glup_pauses_discounted_total', 'Late ticks (this process was paused) whose delay was not counted as silence of the other nodes.'],
 };
 
@@ -98,6 +102,8 @@ export function nodeMetrics(node: MetricsSource, opts: MetricsOptions = {}): Nod
     new Gauge({ name, help, registers, collect() {
       this.set(read());
     } });
+  gauge('glup_store_failing', '1 while this node\'s store fails with a disk error (ENOSPC, EIO, EROFS…): the node acks nothing and stops until the store takes writes again.', () => (node.storeHealth?.state === 'failing' ? 1 : 0));
+  gauge('glup_store_failures', 'Store operations that failed with a disk error, in this node\'s life.', () => node.storeHealth?.failures ?? 0);
   gauge('glup_epoch', 'Epoch this node is in (a fencing token: it only grows).', () => node.epoch);
   gauge('glup_committed_seq', 'Highest committed GLUP seq applied on this node.', () => node.committedSeq);
   gauge('glup_last_seq', 'Highest seq in this node\'s log, committed or not.', () => node.status().lastSeq);
@@ -188,6 +194,7 @@ export function nodeMetrics(node: MetricsSource, opts: MetricsOptions = {}): Nod
   return {
     registry,
     ready() {
+      if (node.storeHealth?.state === 'failing') return { ready: false, reason: `${node.id}'s store is failing` };
       if (!MEMBER.has(node.role)) return { ready: false, reason: `${node.id} is ${node.role}, not a member` };
       if (!quorum) return { ready: false, reason: `${node.id} has no quorum` };
       return { ready: true, reason: `${node.id} is ${node.role} with quorum` };

@@ -12,7 +12,7 @@ import { backupToName, nextBatch, type Submission } from './rules/batch.js';
 import { commitPoint } from './rules/commit.js';
 import { appended, committedTo, type LogIndex, type LogPosition, type RecordMeta } from './rules/log.js';
 import type { QuorumMode } from './rules/majority.js';
-import { applyMembershipEffect, membershipEffect, type MemberFacts, type NodeFacts } from './rules/membership.js';
+import { applyMembershipEffect, membershipEffect, refusedChange, type MemberFacts, type NodeFacts } from './rules/membership.js';
 
 export type { Submission } from './rules/batch.js';
 
@@ -164,6 +164,8 @@ export const coordinatorMachine = setup({
     resend: (_, _params: { targets: { id: string; from: number }[]; to: number }) => {},
     /** Effect: a retried submission that already committed gets its result again. */
     answerCommitted: (_, _params: { origin: string; id: string; seq: number }) => {},
+    /** Effect: answer a refused submission with INVALID_OP and the reason. */
+    refuseSubmission: (_, _params: { origin: string; id: string; reason: string | null }) => {},
     /** Effect: tell a node that acts as a member that it is not one (it rejoins). */
     tellNotMember: (_, _params: { to: string }) => {},
     takeSubmission: assign(({ context, event }) => {
@@ -265,6 +267,7 @@ export const coordinatorMachine = setup({
     reportDrained: sendParent({ type: 'DRAINED' }),
   },
   guards: {
+    refusedChange: ({ context, event }) => event.type === 'SUBMIT' && refusalOf(context, event).reason !== null,
     alreadyCommitted: ({ context, event }) => event.type === 'SUBMIT' && event.knownSeq !== null && event.knownSeq <= context.log.commitSeq,
     alreadySequenced: ({ event }) => event.type === 'SUBMIT' && event.knownSeq !== null,
     mayBatch: ({ context }) => batchOf(context).length > 0,
@@ -300,6 +303,7 @@ export const coordinatorMachine = setup({
   }),
   on: {
     SUBMIT: [
+      { guard: 'refusedChange', actions: { type: 'refuseSubmission', params: ({ context, event }) => refusalOf(context, event) } },
       { guard: 'alreadyCommitted', actions: { type: 'answerCommitted', params: ({ event }) => answerOf(event) } },
       // numbered already: its commit answers it
       { guard: 'alreadySequenced' },
@@ -353,6 +357,11 @@ export const coordinatorMachine = setup({
     drained: { type: 'final', entry: 'reportDrained' },
   },
 });
+
+function refusalOf(c: CoordinatorContext, e: CoordinatorEvent) {
+  const s = (e as Extract<CoordinatorEvent, { type: 'SUBMIT' }>).submission;
+  return { origin: s.origin, id: s.id, reason: refusedChange(s.origin, c.self, s.op, c.members) };
+}
 
 function answerOf(e: CoordinatorEvent) {
   const s = e as Extract<CoordinatorEvent, { type: 'SUBMIT' }>;

@@ -135,6 +135,7 @@ export const nodeMachine = setup({
     }),
     chooseSuccessor: assign(({ context }) => ({ successor: successorOf(context) })),
     markLeaving: assign({ leaving: true }),
+    markStoreFailing: assign({ storeFailing: true }),
     switchTo: assign(({ event }) => (event.type === 'SWITCHOVER' ? { switchoverTo: event.to, leaving: false } : {})),
     drainCoordinator: sendTo('coordinator', { type: 'DRAIN' }),
     followSuccessor: assign(({ context }) => ({
@@ -229,6 +230,7 @@ export const nodeMachine = setup({
     heard: {},
     now: 0,
     leaving: false,
+    storeFailing: false,
     successor: null,
     switchoverTo: null,
   }),
@@ -268,6 +270,8 @@ export const nodeMachine = setup({
         PROMISE_REPLY: { actions: 'bufferGrant' },
         // a node that is not a member just stops
         LEAVE: '#node.stopped',
+        // a store that fails cannot make anything durable: nothing more is acked or promised
+        STORE_FAILED: { target: '#node.stopped', actions: 'markStoreFailing' },
       },
       initial: 'discovering',
       states: {
@@ -347,6 +351,8 @@ export const nodeMachine = setup({
               on: {
                 LEADERS_LOST: '#node.active.electing',
                 LEAVE: 'leaving',
+                // its removal goes to the manager; the node stops at once (it cannot log the removal)
+                STORE_FAILED: { target: '#node.stopped', actions: ['markStoreFailing', 'submitLeave'] },
                 // removed while alive: the manager says so when this node acts as a member
                 NOT_MEMBER: { guard: 'fromFollowed', target: 'joining' },
               },
@@ -361,6 +367,7 @@ export const nodeMachine = setup({
                 QUORUM_LOST: '#node.active.isolated',
                 LEADERS_LOST: '#node.active.electing',
                 LEAVE: 'leaving',
+                STORE_FAILED: { target: '#node.stopped', actions: ['markStoreFailing', 'submitLeave'] },
                 NOT_MEMBER: { guard: 'fromFollowed', target: 'joining' },
               },
               always: [{ guard: 'removed', target: 'joining' }, { guard: 'clientUnderFollowed', target: 'client' }],
@@ -416,6 +423,9 @@ export const nodeMachine = setup({
             MANAGER_HEARD: { guard: 'outranksUnderNone', target: 'discovering' },
             QUORUM_LOST: 'isolated',
             MEMBERS_FAILED: { actions: 'forwardToCoordinator' },
+            // the manager's store failed: it steps down. A handover would need its promise of the
+            // next epoch to be durable, which its store cannot make; its backup takes over instead
+            STORE_FAILED: { target: '#node.stopped', actions: 'markStoreFailing' },
             HELLO: { actions: ['noteParticipant', { type: 'announce', params: ({ event }) => ({ to: (event as { node: { id: string } }).node.id }) }] },
           },
           initial: 'serving',

@@ -61,6 +61,8 @@ export interface NodeContext {
   /** The time of the latest event that carried one. */
   now: number;
   leaving: boolean;
+  /** Its store failed (a disk error): it acks nothing more, hands over or leaves, and stops. */
+  storeFailing: boolean;
   successor: string | null;
   switchoverTo: string | null;
 }
@@ -69,6 +71,8 @@ export type NodeEvent =
   | { type: 'START' }
   | { type: 'STOP' }
   | { type: 'LEAVE' }
+  /** The host's store failed with a disk error (SPEC: a store failure is a node failure). */
+  | { type: 'STORE_FAILED' }
   | { type: 'SWITCHOVER'; to: string }
   /** The edge recorded a higher epoch from an allowed sender. */
   | { type: 'EPOCH_RAISED'; epoch: number; from: string }

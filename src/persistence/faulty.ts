@@ -96,8 +96,11 @@ const DESCRIPTION: Record<DiskErrorCode, string> = {
 };
 
 /** An error shaped like the ones node:fs rejects with: `code`, negative `errno`, `syscall`, `path`. */
-export function fsError(code: DiskErrorCode, syscall: string, path: string): NodeJS.ErrnoException {
-  const e: NodeJS.ErrnoException = new Error(`${code}: ${DESCRIPTION[code]}, ${syscall} '${path}'`);
+/** An error shaped like Node's own (code, syscall, path), without needing Node's typings in the public types. */
+export type FsError = Error & { code?: string; syscall?: string; path?: string; errno?: number };
+
+export function fsError(code: DiskErrorCode, syscall: string, path: string): FsError {
+  const e: FsError = new Error(`${code}: ${DESCRIPTION[code]}, ${syscall} '${path}'`);
   e.errno = -constants.errno[code];
   e.code = code;
   e.syscall = syscall;

@@ -1,4 +1,7 @@
 import { open, rename, type FileHandle } from 'node:fs/promises';
+import type { LogStats } from './logStats.js';
+
+export type { LogStats } from './logStats.js';
 import type { UpdateRecord } from '../db/types.js';
 import { forEachLine, syncDir, withPath, writeFileAtomic, writeFully } from './fileIo.js';
 import type { ScannedLog } from './fileRecovery.js';
@@ -10,17 +13,6 @@ import { decodeRecord } from './record.js';
  * write and when; this class keeps the file and its index in agreement, and once a write or
  * fsync has failed it refuses everything (the file's state is unknown) until reopened.
  */
-export interface LogStats {
-  /** write() calls on the log (one per group of appends). */
-  writes: number;
-  /** fdatasync calls on the log. */
-  fsyncs: number;
-  /** Highest seq written to the OS. */
-  writtenSeq: number;
-  /** Highest seq covered by a completed fsync. */
-  syncedSeq: number;
-}
-
 export class LogFile {
   private handle: FileHandle | null = null;
   /** Seq of the first record in the file, and the byte offset of every record. */

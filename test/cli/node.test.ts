@@ -1,7 +1,7 @@
 /**
  * `glup node` processes over a real nats-server, driven by the admin commands a user runs:
  * `glup status --json`, `glup switchover`, `glup remove`, and SIGTERM for a graceful leave.
- * The cluster runs with a slow failure detector (50 missed heartbeats of 100 ms) so a node
+ * The cluster runs with a slow failure detector (300 missed heartbeats of 100 ms: 30 s, longer than a CLI start on a loaded machine) so a node
  * killed for `glup remove` is still a member when the command runs.
  */
 import test from 'ava';
@@ -20,7 +20,7 @@ const dataRoot = mkdtempSync(join(tmpdir(), 'glup-node-test-'));
 const processes = new Map<string, NodeProcess>();
 
 function spawnNode(id: string): NodeProcess {
-  const p = spawnGlupNode(id, ['--cluster', CLUSTER, '--id', id, '--nats', nats.url, '--data', join(dataRoot, id), '--heartbeat-ms', '100', '--missed-heartbeats', '50']);
+  const p = spawnGlupNode(id, ['--cluster', CLUSTER, '--id', id, '--nats', nats.url, '--data', join(dataRoot, id), '--heartbeat-ms', '100', '--missed-heartbeats', '300']);
   processes.set(id, p);
   return p;
 }

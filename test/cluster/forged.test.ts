@@ -96,6 +96,44 @@ async function forgedChangeNothing(t: ExecutionContext, c: ProtocolCluster): Pro
   }
 }
 
+/** Membership changes no other node may ask the manager for (refusedChange in rules/membership.ts). */
+function forgedChanges(cluster: string) {
+  const x = (id: string) => nodeFacts(id);
+  const asks: [string, unknown][] = [
+    ['evil', { membership: { add: [x('x1'), x('x2')] } }],
+    ['evil', { membership: { manager: 'n2', backup: 'n3' } }],
+    ['evil', { membership: { remove: [{ id: 'evil', reason: 'leave' }] } }],
+    [UNQUALIFIED, { membership: { add: [x('x1')] } }],
+    [UNQUALIFIED, { membership: { remove: [{ id: 'n2', reason: 'leave' }] } }],
+    [UNQUALIFIED, { membership: { remove: [{ id: 'n2', reason: 'failed' }] } }],
+    [UNQUALIFIED, { membership: { backup: UNQUALIFIED } }],
+  ];
+  return asks.map(([from, op], i) => ({ subject: subjects.submit(cluster, from), env: { from, type: 'submit' as const, epoch: 1, body: { id: `forged-change-${i}`, op } } }));
+}
+
+async function forgedChangesRefused(t: ExecutionContext, c: ProtocolCluster): Promise<void> {
+  await c.startAll();
+  await c.runUntil(() => c.converged() && c.node('n1').db.meta.backup === 'n2', 10_000);
+  const members = () => JSON.stringify(c.node('n1').db.nodes);
+  const before = { members: members(), roles: picture(c.live()).roles };
+  const refused = () => c.node('n1').metrics.refusedSubmissions ?? 0;
+  const evil = await c.endpoint('evil');
+  try {
+    const forged = forgedChanges(c.name);
+    forged.forEach((f, i) => publishRaw(evil, c.name, f.subject, f.env as Record<string, unknown>, 1000 + i));
+    await c.runUntil(() => refused() >= forged.length, 20_000);
+    // the cluster still commits, and the membership and roles are what they were
+    const done = c.node('n2').update({ set: { path: 'after', value: 1 } });
+    await c.runUntil(() => c.live().every((n) => (n.db.data as Record<string, unknown>).after === 1), 20_000);
+    await done;
+    t.is(refused(), forged.length, 'every forged change refused and counted');
+    t.is(members(), before.members, 'the membership did not change');
+    t.deepEqual(picture(c.live()).roles, before.roles, 'no role changed');
+  } finally {
+    await evil.close();
+  }
+}
+
 const specs = ids.map((id) => (id === UNQUALIFIED ? { id, qualified: false } : id));
 
 for (const seed of [1, 2, 3]) {
@@ -103,6 +141,10 @@ for (const seed of [1, 2, 3]) {
     await forgedChangeNothing(t, memoryCluster(specs, { seed }));
   });
 }
+
+test('memory: membership changes forged as submissions are refused, counted, and the cluster goes on', async (t) => {
+  await forgedChangesRefused(t, memoryCluster(specs, { seed: 1 }));
+});
 
 let server: NatsServer;
 test.before(async () => {
@@ -116,6 +158,15 @@ test.serial('nats: forged epochs, non-members and unqualified leaders change not
   const c = await natsCluster(specs, { servers: server.url });
   try {
     await forgedChangeNothing(t, c);
+  } finally {
+    await c.close();
+  }
+});
+
+test.serial('nats: membership changes forged as submissions are refused, counted, and the cluster goes on', async (t) => {
+  const c = await natsCluster(specs, { servers: server.url });
+  try {
+    await forgedChangesRefused(t, c);
   } finally {
     await c.close();
   }

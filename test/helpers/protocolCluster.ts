@@ -114,7 +114,11 @@ export async function natsCluster(specs: NodeSpec[], opts: { servers: string; se
     const transport = await natsTransport({ servers, name: spec.id });
     nodes.set(
       spec.id,
-      createNode({ cluster, id: spec.id, priority: spec.priority, qualified: spec.qualified, transport, store: memoryStore(), faults, heartbeatMs: 100, initialMembers: ids, ...settings }),
+      createNode({
+        cluster, id: spec.id, priority: spec.priority, qualified: spec.qualified, transport, store: memoryStore(), faults, heartbeatMs: 100,
+        // generous: a test machine busy with other suites must not cause failovers or time-outs
+        missedHeartbeats: 10, updateTimeoutMs: 10_000, initialMembers: ids, ...settings,
+      }),
     );
   }
   const applied = recordUpdates(nodes.values());

@@ -80,6 +80,11 @@ export function provideCoordinator(host: NodeHost) {
         host.committed(records, true);
       },
       answerCommitted: (_, p) => answerSubmission(host, p.origin, { id: p.id, seq: p.seq, epoch: r.recordAt(p.seq)?.epoch ?? r.db.meta.epoch }),
+      refuseSubmission: (_, p) => {
+        host.counters.refusedSubmissions++;
+        host.logger.warn('refused a membership change', { from: p.origin, id: p.id, reason: p.reason });
+        answerSubmission(host, p.origin, { id: p.id, error: { code: 'INVALID_OP', message: p.reason ?? 'refused' } });
+      },
       tellNotMember: (_, p) => {
         const db = r.tentativeDb;
         host.sendTo(p.to, 'announce', { manager: host.id, backup: db.meta.backup, commitSeq: r.committedSeq, membershipSeq: r.committedChangeSeq, member: false });

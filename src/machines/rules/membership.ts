@@ -66,3 +66,25 @@ export function applyMembershipEffect(
   for (const n of [...effect.added, ...effect.refreshed]) next[n.id] = { qualified: n.qualified, priority: n.priority, incarnation: n.incarnation };
   return next;
 }
+
+/**
+ * Whether the manager takes a membership op that another node submitted (null: yes, else
+ * why not). Only the manager itself adds nodes, names roles or declares failures; another
+ * member may only ask for one removal: its own leave, or an operator's `glup remove` of a
+ * member. Anything else would let one message change several nodes at once or the roles,
+ * so it is refused (docs/protocol.md, membership changes).
+ */
+export function refusedChange(origin: string, self: string, op: unknown, members: Readonly<Record<string, MemberFacts>>): string | null {
+  if (!op || typeof op !== 'object' || !('membership' in op) || origin === self) return null;
+  if (!members[origin]) return `${origin} is not a member: only members submit membership changes`;
+  const m = (op as { membership: Record<string, unknown> }).membership;
+  const keys = Object.keys(m);
+  const remove = m.remove as { id: string; reason: string }[] | undefined;
+  if (keys.length !== 1 || keys[0] !== 'remove' || !Array.isArray(remove) || remove.length !== 1) {
+    return 'a member may only submit one removal (its own leave, or a removal by an operator)';
+  }
+  const r = remove[0]!;
+  if (r.reason === 'leave' && r.id !== origin) return `${origin} cannot submit the leave of ${r.id}`;
+  if (r.reason !== 'leave' && r.reason !== 'removed') return `only the manager declares ${r.id} ${r.reason}`;
+  return null;
+}
