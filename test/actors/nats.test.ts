@@ -60,7 +60,7 @@ test('1,000 asks to 100 sharded counters and a singleton over NATS, hosts killed
     const find = () => [...procs.values()].find((p) => alive(p) && p.role === 'manager');
     const any = [...procs.values()].find(alive)!;
     await any.waitFor('seeing a manager', () => find() !== undefined, 60_000).catch(() => {
-      throw new Error(`no manager: ${[...procs.values()].map((p) => `${p.id}${alive(p) ? '' : '(dead)'}: ${p.roles.map((r) => r.role).join(',')}`).join('; ')}`);
+      throw new Error(`no manager: ${[...procs.values()].map((p) => `${p.id}${alive(p) ? '' : '(dead)'}: ${p.roles.map((r) => r.role).join(',')}`).join('; ')}\n${[...procs.values()].filter(alive).map((p) => `${p.id} stderr: ${p.stderr.slice(-1500)}`).join('\n')}`);
     });
     return find()!;
   };
