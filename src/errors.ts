@@ -1,5 +1,5 @@
 /** Error codes a caller of the embedding API can meet (SPEC section 11). */
-export const GLUP_ERROR_CODES = ['NO_QUORUM', 'NOT_MEMBER', 'TIMEOUT', 'CAS_FAILED', 'INVALID_OP', 'STOPPED'] as const;
+export const GLUP_ERROR_CODES = ['NO_QUORUM', 'NOT_MEMBER', 'TIMEOUT', 'CAS_FAILED', 'INVALID_OP', 'STOPPED', 'UNKNOWN_ACTOR'] as const;
 export type GlupErrorCode = (typeof GLUP_ERROR_CODES)[number];
 
 /** The one error class of the public API; `code` is what callers (and scenario `expectError`) match on. */

@@ -2,6 +2,7 @@
 export { createNode } from './actors/createNode.js';
 export type { NodeRuntime as GlupNodeRuntime } from './actors/runtime.js';
 export type * from './actors/types.js';
+export type { ActorRef, ActorState, ActivationInfo, DefineOptions, HostedActors, HostedActorMetrics, Placement } from './actors/hosted/types.js';
 export { memoryNetwork, type MemoryNetwork } from './bus/memory.js';
 export { natsTransport } from './bus/nats.js';
 export { memoryStore } from './persistence/memory.js';

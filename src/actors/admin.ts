@@ -25,7 +25,7 @@ export interface AdminHost extends DataHost {
   /** A system update (removal); the data actions use `update`. */
   submit(op: Op): Promise<unknown>;
   /** Hosted actors, when the node has them: the status counts their activations. */
-  readonly actors?: { list(): unknown[] };
+  readonly actors?: { list(): unknown[]; readonly hosting?: boolean };
 }
 
 export function answerAdmin(node: AdminHost, env: Envelope, send: (type: MessageType, body: unknown) => void): void {
@@ -83,6 +83,7 @@ function statusOf(node: AdminHost): Record<string, unknown> {
     cluster: node.cluster,
     nodes: Object.fromEntries(Object.values(db.nodes).map((n) => [n.id, { role: n.role, status: n.status }])),
     groups: Object.fromEntries(Object.entries(db.groups).map(([g, row]) => [g, Object.keys(row.members)])),
-    ...(node.actors && { activations: node.actors.list().length }),
+    // only a node that defines actor types has the column: a cluster without actors shows none
+    ...(node.actors && node.actors.hosting !== false && { activations: node.actors.list().length }),
   };
 }

@@ -20,6 +20,8 @@ export interface RouteHooks {
   onFetchReply(env: Envelope, body: Body<'fetch-reply'>): void;
   onJoinRequest(env: Envelope, body: Body<'join-request'>): void;
   onGroupMessage(env: Envelope, body: Body<'group-message'>): void;
+  /** A hosted actor's event or reply (src/actors/hosted). */
+  onActorMessage(env: Envelope, body: Body<'actor-event'> | Body<'actor-reply'>): void;
   onAdmin(env: Envelope): void;
 }
 
@@ -131,6 +133,9 @@ export function routeMessage(host: NodeHost, hooks: RouteHooks, env: Envelope, b
       return hooks.onFetchReply(env, body as Body<'fetch-reply'>);
     case 'group-message':
       return hooks.onGroupMessage(env, body as Body<'group-message'>);
+    case 'actor-event':
+    case 'actor-reply':
+      return hooks.onActorMessage(env, body as Body<'actor-event'>);
     case 'status-request':
     case 'admin-request':
       return hooks.onAdmin(env);

@@ -27,6 +27,7 @@ import { createEdge, type Edge } from './edge.js';
 import { answerFetch, FetchReplies } from './effects/catchUp.js';
 import { answerSubmission } from './effects/coordinator.js';
 import { GroupHost } from './groups.js';
+import { HostedActorRuntime } from './hosted/host.js';
 import type { Channel, Counters, NodeHost } from './host.js';
 import { inspectionOf } from './inspection.js';
 import { messageEvent } from './messageEvents.js';
@@ -55,6 +56,8 @@ export class NodeRuntime implements NodeHost {
   private readonly busMetrics: BusMetrics = { invalidMessages: 0, messagesSent: 0, messagesReceived: 0, handlerErrors: 0 };
   private readonly opts: NodeOptions;
   private readonly groups: GroupHost;
+  /** Hosted actors (SPEC section 11; src/actors/hosted). */
+  readonly actors: HostedActorRuntime;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly inspectors = new Set<(e: InspectionEvent) => void>();
   private readonly replies = new FetchReplies();
@@ -104,6 +107,9 @@ export class NodeRuntime implements NodeHost {
       emit: (event, ...args) => this.emit(event, ...args),
       on: (event, fn) => this.on(event, fn),
     });
+    // epoch 0: application traffic, which must never raise a node's epoch (a voter's promised
+    // epoch would depose the manager) nor be fenced
+    this.actors = new HostedActorRuntime(this, { publish: (subject, type, body) => this.send1(subject, type, body, 0), inspect: (e) => this.observe(e) });
   }
 
   // ---------------------------------------------------------------- public surface (SPEC 11)
@@ -187,17 +193,13 @@ export class NodeRuntime implements NodeHost {
     // a `*` in the sender's place: the bus checks each message's `from` against that token
     for (const s of [subjects.discoveryAll, subjects.heartbeatAll, subjects.submitAll, subjects.updateAll, subjects.adminAll, subjects.groupAll]) this.bus.subscribe(s(this.cluster), handler);
     this.bus.subscribe(subjects.nodeAll(this.cluster, this.id), handler);
+    this.bus.subscribe(subjects.actorAll(this.cluster, this.id), handler);
     const machine = provideNodeMachine(this, { replies: this.replies, stop: () => this.teardown(), conflict: (from, seq) => this.onConflict(from, seq) });
-    const userInspect = this.opts.inspect;
     this.root = createActor(machine, {
       input: this.machineInput(),
       clock: this.clock,
       systemId: 'node',
-      inspect: (e: XInspectionEvent) => {
-        this.onInspect(e);
-        if (typeof userInspect === 'function') userInspect(e);
-        else userInspect?.next?.(e);
-      },
+      inspect: (e: XInspectionEvent) => this.observe(e),
     });
     this.root.subscribe((snap) => this.onSnapshot(snap));
     this.running = true;
@@ -424,6 +426,7 @@ export class NodeRuntime implements NodeHost {
       onFetchReply: (e, b) => this.replies.deliver(e.from, b),
       onJoinRequest: (e, b) => this.onJoinRequest(e.from, b),
       onGroupMessage: (e, b) => this.emit('group-message', b, e),
+      onActorMessage: (e, b) => this.actors.receive(e, b),
       onAdmin: () => {},
     }, env, body);
   }
@@ -481,6 +484,14 @@ export class NodeRuntime implements NodeHost {
     if (this.isMember()) this.submitter.flush();
   }
 
+  /** Every actor's inspection event, the node's and the hosted ones: to createNode({ inspect }) and node.inspect. */
+  private observe(e: XInspectionEvent): void {
+    this.onInspect(e);
+    const userInspect = this.opts.inspect;
+    if (typeof userInspect === 'function') userInspect(e);
+    else userInspect?.next?.(e);
+  }
+
   private readonly lastValues = new Map<string, string>();
   private onInspect(e: XInspectionEvent): void {
     if (!this.inspectors.size) return;
@@ -526,6 +537,7 @@ export class NodeRuntime implements NodeHost {
     this.running = false;
     this.submitter.rejectAll(new GlupError('STOPPED', `node ${this.id} stopped`));
     this.groups.stop();
+    this.actors.stop();
     this.role = 'stopped';
     this.emit('role', 'stopped');
     this.bus?.close();

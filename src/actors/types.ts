@@ -4,6 +4,7 @@ import type { StoreFault } from '../persistence/health.js';
 import type { Store } from '../persistence/store.js';
 import type { ClusterDb, DataOp, UpdateRecord } from '../db/types.js';
 import type { Logger } from '../log.js';
+import type { HostedActors } from './hosted/types.js';
 import type { InspectionEvent as InspectionEventX, Observer } from 'xstate';
 import type { GroupView, JoinGroupOptions } from '../groups/types.js';
 
@@ -141,6 +142,8 @@ export interface GlupNode {
   readonly manager: string | null;
   readonly backup: string | null;
   readonly metrics: NodeMetrics;
+  /** Hosted actors: define / ref / list (SPEC section 11, docs/actors.md). */
+  readonly actors: HostedActors;
   start(opts?: { timeoutMs?: number }): Promise<void>;
   /** `opts.id`: a caller-chosen submission id, committed at most once however often it is resent. */
   update(op: DataOp, opts?: { id?: string }): Promise<{ seq: number; epoch: number }>;

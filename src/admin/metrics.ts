@@ -31,7 +31,7 @@ export interface MetricsSource {
   /** Its store's health: a failing store makes the node not ready. */
   readonly storeHealth?: { state: 'ok' | 'failing'; failures: number };
   /** Hosted actors, when the node has them. */
-  readonly actors?: { list(): unknown[] };
+  readonly actors?: { list(): unknown[]; readonly metrics?: object };
   status(): { lastSeq: number } & Record<string, unknown>;
   on(event: string, fn: (...args: any[]) => void): () => void;
 }
@@ -55,6 +55,15 @@ const COUNTERS: Record<string, [string, string]> = {
   refusedSubmissions: ['glup_refused_submissions_total', 'Membership changes the manager refused from other nodes (only one removal, of a member, may be asked for).'],
   storeErrors: ['glup_store_errors_total', 'Store writes that failed on this node.'],
   pausesDiscounted: ['glup_pauses_discounted_total', 'Late ticks (this process was paused) whose delay was not counted as silence of the other nodes.'],
+};
+
+/** node.actors.metrics counters (hosted actors, docs/actors.md). */
+const ACTOR_COUNTERS: Record<string, [string, string]> = {
+  activations: ['glup_actor_activations_total', 'Hosted actor activations started on this node.'],
+  reactivations: ['glup_actor_reactivations_total', 'Activations that restored a committed state (after passivation, a move or a failover).'],
+  messages: ['glup_actor_messages_total', 'Events processed by hosted actors on this node.'],
+  commits: ['glup_actor_commits_total', 'Hosted actor states committed from this node.'],
+  staleActivations: ['glup_actor_stale_activations_total', 'Activations stopped because another activation of the actor committed first.'],
 };
 
 const ROLES = ['manager', 'backup', 'client', 'joining', 'isolated', 'stopped'] as const;
@@ -105,14 +114,14 @@ export function nodeMetrics(node: MetricsSource, opts: MetricsOptions = {}): Nod
   );
   if (node.actors) gauge('glup_activations', 'Hosted actor activations on this node.', () => node.actors!.list().length);
 
-  for (const [key, [name, help]] of Object.entries(COUNTERS)) {
+  const counter = (name: string, help: string, read: () => number) => {
     let reported = 0;
     new Counter({
       name,
       help,
       registers,
       collect() {
-        const value = node.metrics[key] ?? 0;
+        const value = read();
         // a counter that went down belongs to a restarted node object: start over
         if (value < reported) {
           this.reset();
@@ -122,7 +131,10 @@ export function nodeMetrics(node: MetricsSource, opts: MetricsOptions = {}): Nod
         reported = value;
       },
     });
-  }
+  };
+  for (const [key, [name, help]] of Object.entries(COUNTERS)) counter(name, help, () => node.metrics[key] ?? 0);
+  const actorMetrics = node.actors?.metrics as Record<string, number> | undefined;
+  if (actorMetrics) for (const [key, [name, help]] of Object.entries(ACTOR_COUNTERS)) counter(name, help, () => actorMetrics[key] ?? 0);
 
   const commitLatency = new Histogram({
     name: 'glup_commit_latency_seconds',

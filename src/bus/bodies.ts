@@ -12,6 +12,9 @@ import type { MessageType } from './messageTypes.js';
 const count = z.number().int().nonnegative();
 const nodeId = z.string().regex(NAME, 'not a node id');
 const submissionId = z.string().min(1).max(256);
+/** A hosted actor's key: any non-empty string up to 256 characters (a path segment under data, src/actors/hosted/records.ts). */
+const actorKey = z.string().min(1).max(256);
+const channelId = z.string().min(3).max(200);
 
 export const positionSchema = z.object({ lastSeq: count, lastEpoch: count, commitSeq: count });
 export const nodeFactsSchema = z.object({ id: nodeId, qualified: z.boolean(), priority: z.number().int().min(-1e9).max(1e9), incarnation: count });
@@ -72,6 +75,28 @@ export const bodySchemas = {
   handover: z.object({ to: nodeId, epoch: count, leaving: z.boolean() }),
   leave: z.object({}),
   'group-message': z.object({ group: nodeId, msg: z.unknown(), to: z.string().max(130).optional(), sender: z.string().max(130) }),
+  'actor-event': z.object({
+    type: nodeId,
+    key: actorKey,
+    /** The sender's stream: `<sender node>:<session>`; events are numbered 1, 2, … within it. */
+    channel: channelId,
+    n: count.min(1),
+    /** The sender's oldest event still waiting: anything below it was answered or given up. */
+    first: count.min(1),
+    ask: z.boolean(),
+    event: z.looseObject({ type: z.string().min(1).max(256) }),
+  }),
+  'actor-reply': z.object({
+    type: nodeId,
+    key: actorKey,
+    channel: channelId,
+    n: count.min(1),
+    /** done: processed and persisted; moved: this node does not host the actor (the sender re-routes); error: refused for good. */
+    outcome: z.enum(['done', 'moved', 'error']),
+    version: count.optional(),
+    state: z.object({ value: z.unknown(), context: z.unknown(), status: z.enum(['active', 'done', 'error', 'stopped']) }).optional(),
+    error: z.object({ code: z.string().max(64), message: z.string().max(4096) }).optional(),
+  }),
 } satisfies Partial<Record<MessageType, z.ZodType>>;
 
 export type ProtocolType = keyof typeof bodySchemas;

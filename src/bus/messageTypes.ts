@@ -34,6 +34,8 @@ export const MESSAGE_TYPES = [
   'inspect-request', // dashboard -> nodes (admin subject): send me your inspection feed for leaseMs
   'inspect-feed', // node -> dashboard: inspection events, status and, when it changed, the database
   'watch-event', // node -> tool (glup watch): one committed record under the watched prefix, or the watch's end
+  'actor-event', // sender -> host of a hosted actor (glup.C.actor.<type>.<host>.<sender>): one event, numbered per sender
+  'actor-reply', // host -> sender (glup.C.actor.<type>.<sender>.<host>): the event's outcome once its state is persisted, or "not here"
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];

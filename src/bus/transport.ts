@@ -55,6 +55,8 @@ export const subjects = {
   admin: (cluster: string, from: string) => `glup.${cluster}.admin.${from}`,
   /** A node's persisted log (JetStream): written only by that node's store, never through the bus. */
   log: (cluster: string, node: string) => `glup.${cluster}.log.${node}`,
+  /** Hosted actors (SPEC section 11): events of actor type `type` to `node` from `from`, and the replies back. */
+  actor: (cluster: string, type: string, node: string, from: string) => `glup.${cluster}.actor.${type}.${node}.${from}`,
 
   discoveryAll: (cluster: string) => `glup.${cluster}.disc.*`,
   heartbeatAll: (cluster: string) => `glup.${cluster}.hb.*`,
@@ -65,6 +67,8 @@ export const subjects = {
   /** Every group's messages (group names are one token, so `*.*` is group and sender). */
   groupAll: (cluster: string) => `glup.${cluster}.pg.*.*`,
   adminAll: (cluster: string) => `glup.${cluster}.admin.*`,
+  /** Every hosted-actor event or reply addressed to `node`: any type, any sender. */
+  actorAll: (cluster: string, node: string) => `glup.${cluster}.actor.*.${node}.*`,
 } as const;
 
 /** NATS subject matching: `*` one token, `>` the rest (at least one token). */

@@ -44,6 +44,10 @@ export class CurrentNode implements MetricsSource {
   get clock() {
     return this.node.clock;
   }
+  /** Hosted actors of the current life (activations gauge and counters). */
+  get actors() {
+    return this.node.actors;
+  }
   get storeHealth() {
     return this.node.storeHealth;
   }

@@ -5,6 +5,7 @@
  *   {"event":"metrics","node":"n1","port":9464,"host":"127.0.0.1"}  once the metrics server listens
  *   {"event":"store","node":"n1","state":"failing","op":"append","code":"ENOSPC","path":"…"}
  *   {"event":"store","node":"n1","state":"ok"}   its store failed (the node stopped) / works again (it restarted)
+ * With --actors it hosts actor types (src/cli/nodeActors.ts), defined in each life before it starts.
  * SIGTERM or SIGINT leaves the cluster gracefully (handover when manager), closes the store
  * and the connection, and exits 0.
  */
@@ -16,6 +17,7 @@ import { DataDirLockedError } from '../persistence/dirLock.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, out } from './common.js';
 import { connectionOptions } from './connection.js';
 import { CurrentNode } from './currentNode.js';
+import { defineNodeActors } from './nodeActors.js';
 import type { NodeCommandOptions } from './nodeFlags.js';
 import { endLife, startLife, storeWritable, type Life } from './nodeLife.js';
 
@@ -36,6 +38,15 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     logger.error('cannot connect to NATS', { servers: opts.nats, error: String(e) });
     process.stderr.write(`error: node ${opts.id}: cannot connect to NATS at ${opts.nats}: ${(e as Error).message}\n`);
     return EXIT_FAILED;
+  }
+  if (opts.actors !== undefined) {
+    try {
+      await defineNodeActors(life.node, opts.actors);
+    } catch (e) {
+      process.stderr.write(`error: node ${opts.id}: ${(e as Error).message}\n`);
+      await endLife(life, logger, { graceful: false, boundMs: 0 });
+      return EXIT_BAD_INPUT;
+    }
   }
   const current = new CurrentNode(life.node);
 
@@ -109,6 +120,7 @@ async function nextLife(
     if (!storeWritable(opts)) continue;
     try {
       const life = await startLife(opts, connect, base);
+      if (opts.actors !== undefined) await defineNodeActors(life.node, opts.actors);
       life.node.start().catch((e) => logger.warn('node stopped before joining', { error: String(e) }));
       await life.node.opened;
       logger.info('store works again: node restarted on its data', { retryAfterMs: delay });

@@ -21,6 +21,8 @@ export interface NodeCommandOptions extends ConnectionFlags {
   initialMembers?: string[];
   metricsPort?: number;
   metricsHost: string;
+  /** Hosted actor types to define: `demo`, or the path of a module whose default export defines them (src/cli/nodeActors.ts). */
+  actors?: string;
 }
 
 /** Contract of src/cli/node.ts: runs the node until SIGTERM (graceful leave), resolves with the exit code. */
@@ -42,7 +44,8 @@ export function register(program: Command): void {
     .addOption(new Option('--quorum <mode>', 'majority, or none for two-node clusters').choices(['majority', 'none']))
     .option('--initial-members <ids>', 'comma-separated ids of the founding members', idListArg)
     .option('--metrics-port <n>', 'serve /metrics, /livez, /readyz and /status over HTTP on this port (0: any free port)', portArg)
-    .addOption(new Option('--metrics-host <host>', 'address the metrics server listens on (no authentication: keep it private)').env('GLUP_METRICS_HOST').default('127.0.0.1'));
+    .addOption(new Option('--metrics-host <host>', 'address the metrics server listens on (no authentication: keep it private)').env('GLUP_METRICS_HOST').default('127.0.0.1'))
+    .addOption(new Option('--actors <module>', 'host actors: "demo" (counter, singleton-counter), or a module whose default export (node) => … defines them').env('GLUP_ACTORS'));
   // a node speaks as its --id: no --as
   addConnectionFlags(command, { speaker: false })
     .action(async (flags: NodeCommandOptions) => {

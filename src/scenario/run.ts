@@ -35,7 +35,11 @@ import {
   type ScenarioRunResult,
   type ScenarioSource,
   type Step,
+  type AskStep,
+  type TellStep,
 } from './types.js';
+import { DEMO_MACHINES } from '../actors/hosted/demo.js';
+import { answerMismatch } from './actorSteps.js';
 
 export async function runScenarios(inputs: ScenarioSource[], opts: RunOptions): Promise<ScenarioRunResult[]> {
   const results: ScenarioRunResult[] = [];
@@ -154,6 +158,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
       snapshotEvery: c.snapshotEvery,
       maxUpdateBytes: c.maxUpdateBytes,
     });
+    for (const a of c.actors ?? []) node.actors.define(a.type, DEMO_MACHINES[a.machine]!, { placement: a.placement, ...(a.on !== undefined && { on: a.on }), ...(a.idleMs !== undefined && { idleMs: a.idleMs }) });
     nodes.set(id, node);
     hooks.onNode?.(id, node);
     status.set(id, 'live');
@@ -204,7 +209,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
 
   let stepValue: unknown;
   // with keepGoing, these steps may fail and the run goes on (glup sim's workload)
-  const mayFail = new Set(['update', 'join', 'leave', 'send']);
+  const mayFail = new Set(['update', 'join', 'leave', 'send', 'ask', 'tell']);
   const runStep = async (step: Step): Promise<void> => {
     const kind = stepKind(step);
     const s = step as Record<string, any>;
@@ -304,6 +309,23 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
         if (!manager) throw new StepFailure('switchover: there is no manager');
         pendingFailoverSince = driver.clock.now();
         await driver.settle(manager.switchover(to), defaultWait);
+        return;
+      }
+      case 'ask': {
+        const a = s.ask as AskStep;
+        const started = driver.now();
+        const answer = nodeOf(a.node).actors.ref(a.type, a.key).ask(a.event, { timeoutMs: a.timeoutMs ?? defaultWait });
+        await expectOutcome(driver.settle(answer, (a.timeoutMs ?? defaultWait) + 1000), a.expectError, (v) => {
+          const mismatch = answerMismatch(a, v);
+          if (mismatch) throw new StepFailure(`ask ${a.type}/${a.key} ${a.event.type}: ${mismatch}`);
+          latencies.push(driver.now() - started);
+          stepValue = v;
+        });
+        return;
+      }
+      case 'tell': {
+        const a = s.tell as TellStep;
+        nodeOf(a.node).actors.ref(a.type, a.key).send(a.event);
         return;
       }
       case 'partition':

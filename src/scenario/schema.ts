@@ -17,6 +17,7 @@ import {
   type StepKind,
 } from './types.js';
 import { KnownIds, checkKeys, describe, errorCode, expectedOneOf, fail, int, json, list, mapping, name, num, oneOf, str, type SchemaPath } from './schemaReaders.js';
+import { actorTypes, askStep, tellStep } from './schemaActors.js';
 import { conditions, faults, updateStep } from './schemaSteps.js';
 
 export { SchemaIssue, label as schemaPathLabel, type SchemaPath } from './schemaReaders.js';
@@ -33,7 +34,7 @@ const SETTING_KEYS = [
   'snapshotEvery',
   'maxUpdateBytes',
 ] as const;
-const CLUSTER_KEYS = ['name', 'nodes', 'persistence', ...SETTING_KEYS] as const;
+const CLUSTER_KEYS = ['name', 'nodes', 'persistence', ...SETTING_KEYS, 'actors'] as const;
 const TOP_KEYS = ['name', 'seed', 'description', 'cluster', 'steps'] as const;
 const MAX_NODE_COUNT = 1000;
 /** waitFor without timeoutMs: generous, and at least 30 heartbeats. */
@@ -93,6 +94,7 @@ function validateCluster(raw: unknown, scenarioName: string): ClusterSpec {
   if ('quorum' in c) spec.quorum = oneOf(c.quorum, at('quorum'), 'cluster.quorum', ['majority', 'none']);
   positive('snapshotEvery');
   positive('maxUpdateBytes');
+  if ('actors' in c) spec.actors = actorTypes(c.actors, at('actors'));
   return spec;
 }
 
@@ -236,6 +238,10 @@ function validateStep(raw: unknown, p: SchemaPath, known: KnownIds, cluster: Clu
       return { heal: true };
     case 'faults':
       return { faults: faults(v, vp, known) };
+    case 'ask':
+      return { ask: askStep(v, vp, known) };
+    case 'tell':
+      return { tell: tellStep(v, vp, known) };
   }
 }
 

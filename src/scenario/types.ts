@@ -34,6 +34,38 @@ export interface ClusterSpec {
   quorum?: 'majority' | 'none';
   snapshotEvery?: number;
   maxUpdateBytes?: number;
+  /** Hosted actor types every node defines before it starts (machines from src/actors/hosted/demo.ts). */
+  actors?: ActorTypeSpec[];
+}
+
+export interface ActorTypeSpec {
+  type: string;
+  /** A machine of the demo catalogue: `counter`. */
+  machine: string;
+  placement: 'sharded' | 'singleton';
+  on?: string;
+  idleMs?: number;
+}
+
+/** An event for a hosted actor: an object with a string `type`. */
+export type ActorEventSpec = { type: string; [k: string]: unknown };
+
+export interface AskStep {
+  node: string;
+  type: string;
+  key: string;
+  event: ActorEventSpec;
+  timeoutMs?: number;
+  /** What the answer must show: the state value, and context fields (each deep-equal). */
+  expect?: { value?: unknown; context?: Record<string, unknown> };
+  expectError?: GlupErrorCode;
+}
+
+export interface TellStep {
+  node: string;
+  type: string;
+  key: string;
+  event: ActorEventSpec;
 }
 
 /** `all` or explicit ids (a single id in the file becomes a one-element list). */
@@ -100,7 +132,9 @@ export type Step =
   | { partition: string[][] }
   | { heal: true }
   | { faults: FaultsSpec | 'none' }
-  | { expect: Conditions };
+  | { expect: Conditions }
+  | { ask: AskStep }
+  | { tell: TellStep };
 
 export const STEP_KINDS = [
   'start',
@@ -119,6 +153,8 @@ export const STEP_KINDS = [
   'heal',
   'faults',
   'expect',
+  'ask',
+  'tell',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 

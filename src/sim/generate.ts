@@ -16,7 +16,8 @@
  * Workloads (src/sim/workloads/): data updates (set, merge, cas, delete, batch on a few
  * keys) from random live nodes and waits of random virtual time; churn (nodes added,
  * graceful leaves, rejoins, kills right after a membership change); process-group joins,
- * leaves and ordered sends. The run ends with heal, `faults: none`, restart of every down
+ * leaves and ordered sends; hosted actors (asks and tells to a sharded and a singleton
+ * counter). The run ends with heal, `faults: none`, restart of every down
  * node and a settle period whose conditions encode invariant 4 (src/sim/closing.ts).
  *
  * With the `data` workload alone a seed generates exactly the run it generated before
@@ -30,6 +31,7 @@ import { SIM_WORKLOADS, type SimFault, type SimWorkload } from './options.js';
 import { closingSteps, setupSteps } from './closing.js';
 import { churnActions } from './workloads/churn.js';
 import { groupActions } from './workloads/groups.js';
+import { actorActions, SIM_ACTOR_TYPES } from './workloads/actors.js';
 import { oneOf, type GenContext, type GenAction } from './workloads/context.js';
 
 export const SIM_HEARTBEAT_MS = 100;
@@ -226,6 +228,7 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
   }
   if (workloads.has('churn')) actions.push(...churnActions(ctx, root.fork('churn')));
   if (workloads.has('groups')) actions.push(...groupActions(ctx, root.fork('groups')));
+  if (workloads.has('actors')) actions.push(...actorActions(ctx, root.fork('actors')));
   // without the data workload, updates are not drawn (waits and faults still are)
   if (!workloads.has('data')) actions[0]!.weight = 0;
 
@@ -253,6 +256,7 @@ export function generateRun(opts: GenerateOptions): GeneratedRun {
       heartbeat,
       glup,
       quorum: 'majority',
+      ...(workloads.has('actors') && { actors: SIM_ACTOR_TYPES }),
     },
     steps,
   };

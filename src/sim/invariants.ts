@@ -13,9 +13,10 @@ export type InvariantId =
   | 'settles-after-heal'
   | 'group-views'
   | 'no-crash'
-  | 'membership-one-at-a-time';
+  | 'membership-one-at-a-time'
+  | 'actor-state-chain';
 
-/** Number of each invariant in SPEC section 12 (5 and 7 live in invariantGroups.ts and invariantMembership.ts). */
+/** Number of each invariant in SPEC section 12 (5, 7 and 8 live in invariantGroups.ts, invariantMembership.ts and invariantActors.ts). */
 export const INVARIANT_NUMBER: Record<InvariantId, number> = {
   'one-manager-per-epoch': 1,
   'committed-prefix': 2,
@@ -24,6 +25,7 @@ export const INVARIANT_NUMBER: Record<InvariantId, number> = {
   'group-views': 5,
   'no-crash': 6,
   'membership-one-at-a-time': 7,
+  'actor-state-chain': 8,
 };
 
 export interface Violation {

@@ -29,6 +29,8 @@ import {
 } from './invariants.js';
 import { checkGroupViews, checkRemovedMembersGone, type GroupViewObservation, type RemovalObservation, type ViewAnnouncement } from './invariantGroups.js';
 import { checkMembershipSteps, type MembershipObservation } from './invariantMembership.js';
+import { checkActorChains, type ActorAckObservation, type ActorCommitObservation } from './invariantActors.js';
+import { actorCommitOf } from '../actors/hosted/records.js';
 
 export interface StepRecord {
   ok: boolean;
@@ -51,7 +53,7 @@ export interface RunObserver {
   /** Virtual time of the last step's end. */
   simulatedMs(): number;
   /** How much was observed (tests check the checkers were fed). */
-  counts(): { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number };
+  counts(): { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number; actorCommits: number; actorAcks: number };
   /** Every violation seen, once the run is over. */
   violations(extra?: Violation[]): Violation[];
 }
@@ -59,7 +61,7 @@ export interface RunObserver {
 /** A node as the observer reads it: the public API, plus the clock where the core offers one. */
 type ObservedNode = GlupNode & { readonly clock?: { now(): number } };
 
-const MAY_FAIL = new Set(['update', 'join', 'leave', 'send']);
+const MAY_FAIL = new Set(['update', 'join', 'leave', 'send', 'ask', 'tell']);
 
 export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionEvent) => void } = {}): RunObserver {
   const managers: ManagerObservation[] = [];
@@ -70,6 +72,9 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
   const announced: ViewAnnouncement[] = [];
   const removals: RemovalObservation[] = [];
   const memberships: MembershipObservation[] = [];
+  const actorCommits: ActorCommitObservation[] = [];
+  const actorAcks: ActorAckObservation[] = [];
+  const committedSeqs = new Set<number>();
   const stepViolations: Violation[] = [];
   const incarnations = new Map<string, number>();
   const nodes = new Map<string, ObservedNode>();
@@ -106,6 +111,11 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
       const db = after ?? node.db;
       const t = now();
       commits.push({ node: id, incarnation, seq: rec.seq, epoch: rec.epoch, id: rec.id, origin: rec.origin, dbDigest: dbDigest(db), t });
+      if (!committedSeqs.has(rec.seq)) {
+        committedSeqs.add(rec.seq);
+        const actor = actorCommitOf(rec);
+        if (actor) actorCommits.push({ seq: rec.seq, type: actor.type, key: actor.key, version: actor.version, by: actor.by, seen: actor.seen, t });
+      }
       if ('membership' in rec.op) {
         const m = rec.op.membership;
         // a committed manager change names the manager of its epoch, as every node saw it
@@ -176,6 +186,11 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
       const v = outcome.value as { seq: number; epoch: number };
       acks.push({ step: i, node: (step as { update: { node: string } }).update.node, seq: v.seq, epoch: v.epoch, t });
     }
+    if (kind === 'ask' && ok && outcome?.value) {
+      const v = outcome.value as { version: number; eventId: string };
+      const a = (step as { ask: { node: string; type: string; key: string } }).ask;
+      actorAcks.push({ type: a.type, key: a.key, version: v.version, eventId: v.eventId, node: a.node, step: i, t });
+    }
     if (!ok && !MAY_FAIL.has(kind)) {
       // the runner stops at such a step: the cluster did not form, settle, or a fault step broke
       const settling = i === 1 || i >= frame.settleStep;
@@ -194,7 +209,7 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
     hooks: { onNode, onStep, onGroupView, logger: logger({}) },
     steps,
     simulatedMs: () => lastT,
-    counts: () => ({ managers: managers.length, commits: commits.length, acks: acks.length, crashes: crashes.length, views: announced.length, memberships: memberships.length }),
+    counts: () => ({ managers: managers.length, commits: commits.length, acks: acks.length, crashes: crashes.length, views: announced.length, memberships: memberships.length, actorCommits: actorCommits.length, actorAcks: actorAcks.length }),
     violations(extraViolations = []) {
       const settled: FinalNodeObservation[] | null = final;
       const out = [
@@ -208,6 +223,7 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
         ...checkRemovedMembersGone(removals, final ? (final as ReturnType<typeof snapshotFinal>).map((f) => ({ id: f.id, members: f.allMembers, groupMembers: f.groupMembers })) : []),
         ...checkNoCrash(crashes),
         ...checkMembershipSteps(memberships, frame.initialMembers),
+        ...checkActorChains(actorCommits, actorAcks, committedSeqs),
         ...extraViolations,
       ];
       // the lowest-numbered invariant leads: a broken prefix usually explains a failed settle

@@ -7,9 +7,10 @@ export type SimFault = (typeof SIM_FAULTS)[number];
 /**
  * What the nodes are asked to do besides suffering faults: `data` updates (set, merge, cas,
  * delete, batch), `churn` (nodes added, leaving gracefully, rejoining, kills during those
- * membership changes) and `groups` (process-group join, leave and ordered sends).
+ * membership changes), `groups` (process-group join, leave and ordered sends) and `actors`
+ * (hosted actors: asks and tells to a sharded and a singleton counter).
  */
-export const SIM_WORKLOADS = ['data', 'churn', 'groups'] as const;
+export const SIM_WORKLOADS = ['data', 'churn', 'groups', 'actors'] as const;
 export type SimWorkload = (typeof SIM_WORKLOADS)[number];
 
 export interface SimOptions {

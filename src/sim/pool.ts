@@ -104,7 +104,7 @@ export async function runPool(opts: SimOptions, tuning: SimTuning = {}): Promise
             simulatedMs: 0,
             scenarioFile: null,
             originalFile: null,
-            observed: { managers: 0, commits: 0, acks: 0, crashes: 1, views: 0, memberships: 0 },
+            observed: { managers: 0, commits: 0, acks: 0, crashes: 1, views: 0, memberships: 0, actorCommits: 0, actorAcks: 0 },
           });
         }
         resolve();

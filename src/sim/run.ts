@@ -53,7 +53,7 @@ export interface SeedResult {
   /** Generated steps before and after shrinking, and the runs it took. */
   shrink?: { from: number; to: number; runs: number };
   /** How much the checkers were fed. */
-  observed: { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number };
+  observed: { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number; actorCommits: number; actorAcks: number };
   /** Chart transitions the run took (set by coverage workers only). */
   transitions?: string[];
   /** The worker process that ran it and its resident memory after it, in MB (set by workers only). */

@@ -2,9 +2,10 @@
 // test/package/pack.test.ts copies it into a fresh project that holds only the installed
 // tarball and runs it with `node`. Every step asserts; any failure exits non-zero.
 // It exercises SPEC section 11 on three nodes with virtual time: update, cas (and
-// CAS_FAILED), process groups, a crash of the manager and the failover.
+// CAS_FAILED), process groups, hosted actors, a crash of the manager and the failover.
 import assert from 'node:assert/strict';
 import { createNode, memoryNetwork, memoryStore, GlupError } from 'glup';
+import { assign, setup } from 'xstate';
 
 const net = memoryNetwork({ seed: 1, virtualTime: true });
 const ids = ['n1', 'n2', 'n3'];
@@ -47,10 +48,27 @@ await net.runUntil(() => received.length === 4, { timeoutMs: 2000 });
 assert.deepEqual([...received].sort(), ['pA:from-pA', 'pA:hello', 'pB:from-pA', 'pB:hello']);
 console.log(`group messages: ${received.length}`);
 
-// ---- HOSTED ACTORS (SPEC section 11, issue 12, second half) go here once the core has
-// ---- node.actors: define a sharded machine and a singleton on every node, send/ask
-// ---- through node.actors.ref(type, key), and after the kill below check that both
-// ---- kept their persisted state on the new host.
+// Hosted actors: an XState machine (xstate comes with glup) run by the cluster, sharded by
+// key and as a singleton; asks resolve once the new state is committed.
+const counter = setup({ types: { context: {} }, }).createMachine({
+  context: { count: 0 },
+  on: { INC: { actions: assign(({ context }) => ({ count: context.count + 1 })) } },
+});
+for (const n of nodes) {
+  n.actors.define('counter', counter, { placement: 'sharded' });
+  n.actors.define('sched', counter, { placement: 'singleton' });
+}
+const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+for (const key of keys) {
+  for (let i = 0; i < 2; i++) await within(nodes[i].actors.ref('counter', key).ask({ type: 'INC' }));
+}
+await within(n3.actors.ref('sched').ask({ type: 'INC' }));
+const onManager = nodes.find((n) => n.role === 'manager').actors.list().map((x) => `${x.type}/${x.key}`);
+assert.ok(onManager.includes('sched/default'), `the singleton lives on the manager: ${onManager}`);
+const movedKey = keys.find((k) => onManager.includes(`counter/${k}`));
+console.log(`actors on the manager: ${onManager.join(', ')}`);
+const unknown = await within(n2.actors.ref('nosuch', 'x').ask({ type: 'INC' }, { timeoutMs: 500 })).then(() => null, (err) => err);
+assert.equal(unknown?.code, 'UNKNOWN_ACTOR');
 
 // Crash the manager: the backup takes over with the committed data, and updates go on.
 const manager = nodes.find((n) => n.role === 'manager');
@@ -66,6 +84,16 @@ assert.deepEqual(next.db.data.config, { color: 'blue' });
 const after = await within(survivors[1].update({ set: { path: 'config.size', value: 3 } }));
 assert.equal(after.epoch, next.epoch);
 console.log(`failover: ${manager.id} killed, ${next.id} manager in epoch ${next.epoch}`);
+
+// Both kinds of actor kept their committed state on their new hosts.
+const sched = await within(survivors[1].actors.ref('sched').ask({ type: 'INC' }));
+assert.equal(sched.context.count, 2, 'the singleton kept its count across the failover');
+assert.ok(next.actors.list().some((x) => x.type === 'sched'), 'the singleton moved to the new manager');
+for (const key of keys) {
+  const r = await within(survivors[0].actors.ref('counter', key).ask({ type: 'INC' }));
+  assert.equal(r.context.count, 3, `counter ${key} kept its two acknowledged INCs`);
+}
+console.log(`actors after the failover: sched ${sched.context.count}, ${movedKey ? `counter/${movedKey} moved off ${manager.id}` : 'no counter was on the manager'}`);
 
 await within(Promise.all(survivors.map((n) => n.leave())));
 console.log('consumer ok');

@@ -167,6 +167,7 @@ test.serial('a program using the SPEC section 11 API runs against the installed 
   t.is(r.code, 0, show(r));
   t.regex(r.stdout, /cas: n2 holds the lock, n3 got CAS_FAILED/);
   t.regex(r.stdout, /failover: n\d killed, n\d manager in epoch \d+/);
+  t.regex(r.stdout, /actors after the failover: sched 2/);
   t.regex(r.stdout, /consumer ok\n$/);
 });
 
@@ -176,12 +177,15 @@ test.serial('the installed types check a TypeScript consumer', async (t) => {
   writeFileSync(
     join(app, 'check.ts'),
     [
-      "import { createNode, memoryNetwork, memoryStore, GlupError, type GlupNode, type UpdateRecord } from 'glup';",
+      "import { createNode, memoryNetwork, memoryStore, GlupError, type ActorState, type GlupNode, type UpdateRecord } from 'glup';",
       'const net = memoryNetwork({ seed: 1, virtualTime: true });',
       "const node: GlupNode = createNode({ cluster: 'c', id: 'n1', transport: net.transport('n1'), store: memoryStore() });",
       "export const done: Promise<{ seq: number; epoch: number }> = node.update({ cas: { path: 'a', expect: null, value: 1 } });",
       "export const code: 'CAS_FAILED' | string = new GlupError('CAS_FAILED', 'x').code;",
       'export const seqOf = (r: UpdateRecord): number => r.seq;',
+      "export const asked: Promise<ActorState> = node.actors.ref('cart', 'alice').ask({ type: 'ADD', item: 'apple' }, { timeoutMs: 100 });",
+      '// @ts-expect-error an event needs a type',
+      "node.actors.ref('cart').send({ item: 'apple' });",
       '// @ts-expect-error an unknown operation is a type error',
       "node.update({ rename: { path: 'a' } });",
       '',

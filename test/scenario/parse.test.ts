@@ -47,7 +47,7 @@ test('missing name is reported', (t) => {
 
 test('unknown step kind lists the kinds and suggests the nearest', (t) => {
   const err = parseError(t, `${GOOD}  - kil: n1\n`);
-  at(t, err, 8, 5, /unknown step kind "kil" \(expected one of start, kill, stop, .*expect\); did you mean "kill"\?/);
+  at(t, err, 8, 5, /unknown step kind "kil" \(expected one of start, kill, stop, .*expect, ask, tell\); did you mean "kill"\?/);
 });
 
 test('a step with two keys is refused', (t) => {
@@ -224,4 +224,17 @@ test('glup run exits 2 on an invalid file, naming file and line, and runs nothin
   const missing = await t.throwsAsync(run('node', [glup, 'run', join(dir, 'nope.yaml')], { cwd: root }));
   t.is((missing as unknown as { code: number }).code, 2);
   t.regex((missing as unknown as { stderr: string }).stderr, /nope\.yaml: cannot read the file/);
+});
+
+test('hosted actor types and ask / tell steps are checked, naming the field', (t) => {
+  const withActors = (actors: string, step: string) => `name: ok\ncluster:\n  nodes: 3\n  actors:\n${actors}steps:\n  - start: all\n${step}`;
+  const okTypes = '    - { type: counter, machine: counter, placement: sharded }\n';
+  const ok = parseScenario(withActors(okTypes, '  - ask: { node: n1, type: counter, key: a, event: { type: INC }, expect: { context: { count: 1 } } }\n  - tell: { node: n2, type: counter, event: { type: INC } }\n'), 'scenarios/x.yaml');
+  t.like(ok.steps[1], { ask: { node: 'n1', type: 'counter', key: 'a', event: { type: 'INC' } } });
+  t.like(ok.steps[2], { tell: { node: 'n2', type: 'counter', key: 'default' } });
+  t.regex(parseError(t, withActors('    - { type: counter, machine: nosuch, placement: sharded }\n', '')).message, /scenarios\/x\.yaml:5:.*cluster\.actors machine/);
+  t.regex(parseError(t, withActors('    - { type: counter, machine: counter, placement: sharded, on: n1 }\n', '')).message, /on is for singletons only/);
+  t.regex(parseError(t, withActors(okTypes, '  - ask: { node: n9, type: counter, event: { type: INC } }\n')).message, /scenarios\/x\.yaml:8:.*unknown node id "n9" in ask\.node/);
+  t.regex(parseError(t, withActors(okTypes, '  - ask: { node: n1, type: counter, event: { by: 2 } }\n')).message, /ask\.event needs a string type/);
+  t.regex(parseError(t, withActors(okTypes, '  - ask: { node: n1, type: counter, event: { type: INC }, expectError: NOPE }\n')).message, /expectError/);
 });
