@@ -14,6 +14,7 @@ import { GlupError } from '../errors.js';
 import { isName } from '../ids.js';
 import type { ClusterDb, Op, UpdateRecord } from '../db/types.js';
 import type { GroupHandle, GroupView, JoinGroupOptions } from './types.js';
+import type { NodeRuntime } from './runtime.js';
 import type { GroupMessageBody } from './messages.js';
 
 /** What the group host needs from its node. */
@@ -155,4 +156,20 @@ export class GroupHost {
     for (const a of this.actors.values()) a.stop();
     this.actors.clear();
   }
+}
+
+/** The process groups of a node: submitting through it, publishing group messages on its bus. */
+export function groupHostOf(node: NodeRuntime, publishOn: (subject: string, body: unknown) => void): GroupHost {
+  return new GroupHost({
+    id: node.id,
+    cluster: node.cluster,
+    get db() {
+      return node.replica.db;
+    },
+    maxUpdateBytes: node.settings.maxUpdateBytes,
+    submit: (op) => node.submit(op),
+    publishOn,
+    emit: (event, ...args) => node.emit(event, ...args),
+    on: (event, fn) => node.on(event, fn),
+  });
 }

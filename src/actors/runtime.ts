@@ -8,38 +8,38 @@ import { createBus, type Bus, type BusMetrics } from '../bus/bus.js';
 import type { Envelope } from '../bus/envelope.js';
 import type { MessageType } from '../bus/messageTypes.js';
 import { subjects, type TransportMessage } from '../bus/transport.js';
-import type { Body } from '../bus/bodies.js';
 import type { Clock } from '../clock.js';
 import type { ClusterDb, DataOp, Op, UpdateRecord } from '../db/types.js';
-import { validateOp, validateSystemOp } from '../db/validate.js';
+import { validateOp } from '../db/validate.js';
 import { GlupError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { nodeMachine } from '../machines/node.js';
 import type { NodeEvent } from '../machines/nodeTypes.js';
 import { positionOf } from '../machines/rules/log.js';
 import type { NodeFacts } from '../machines/rules/membership.js';
-import { monitoredStore, type MonitoredStore, type StoreHealth } from '../persistence/health.js';
+import type { MonitoredStore, StoreHealth } from '../persistence/health.js';
 import { memoryStore } from '../persistence/memory.js';
-import type { Store } from '../persistence/store.js';
 import { answerAdmin } from './admin.js';
 import { afterCommit, committedFacts } from './commits.js';
 import { createEdge, type Edge } from './edge.js';
 import { answerFetch, FetchReplies } from './effects/catchUp.js';
-import { answerSubmission } from './effects/coordinator.js';
-import { GroupHost } from './groups.js';
+import { groupHostOf, type GroupHost } from './groups.js';
 import { HostedActorRuntime } from './hosted/host.js';
 import type { Channel, Counters, NodeHost } from './host.js';
 import { inspectionOf } from './inspection.js';
 import { messageEvent } from './messageEvents.js';
 import { provideNodeMachine } from './provide.js';
+import { nodeMachineInput } from './machineInput.js';
 import { Replica } from './replica.js';
+import { roleOf, untilManagerIs, untilMember, untilRole } from './roleWaits.js';
+import { admissionViewOf, statusOf } from './nodeStatus.js';
+import { watchStore } from './storeWatch.js';
+import { answerConflict, takeJoinRequest, takeSubmission } from './submissions.js';
 import { routeMessage } from './routes.js';
-import { clusterSettings, resolveSettings } from './settings.js';
+import { resolveSettings } from './settings.js';
 import { Submitter } from './submitter.js';
-import type { GroupHandle, InspectionEvent, JoinGroupOptions, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
+import type { GroupHandle, InspectionEvent, JoinGroupOptions, Listener, NodeMetrics, NodeOptions, Role, Settings } from './types.js';
 import { watchCommitted } from './watch.js';
-
-type Listener = (...args: any[]) => void;
 
 export class NodeRuntime implements NodeHost {
   readonly id: string;
@@ -82,8 +82,7 @@ export class NodeRuntime implements NodeHost {
     this.info = { qualified: opts.qualified ?? true, priority: opts.priority ?? 0 };
     this.clock = opts.transport.clock;
     this.logger = (opts.logger ?? silentLogger()).child({ node: opts.id });
-    this.store = watchedStore(opts.store ?? memoryStore(), this.clock);
-    this.store.onHealth((h) => this.storeHealthChanged(h));
+    this.store = watchStore(this, opts.store ?? memoryStore());
     this.replica = new Replica(opts.cluster, this.store, this.clock, this.logger, this.settings.snapshotEvery);
     this.submitter = new Submitter({
       id: this.id,
@@ -94,25 +93,12 @@ export class NodeRuntime implements NodeHost {
       deliver: (id, op) => this.deliverSubmission(id, op),
       epoch: () => this.epoch,
     });
-    const replica = this.replica;
-    this.groups = new GroupHost({
-      id: this.id,
-      cluster: this.cluster,
-      get db() {
-        return replica.db;
-      },
-      maxUpdateBytes: this.settings.maxUpdateBytes,
-      submit: (op) => this.submit(op),
-      publishOn: (subject, body) => this.send1(subject, 'group-message', body),
-      emit: (event, ...args) => this.emit(event, ...args),
-      on: (event, fn) => this.on(event, fn),
-    });
+    this.groups = groupHostOf(this, (subject, body) => this.send1(subject, 'group-message', body));
     // epoch 0: application traffic, which must never raise a node's epoch (a voter's promised
     // epoch would depose the manager) nor be fenced
     this.actors = new HostedActorRuntime(this, { publish: (subject, type, body) => this.send1(subject, type, body, 0), inspect: (e) => this.observe(e) });
   }
 
-  // ---------------------------------------------------------------- public surface (SPEC 11)
 
   get db(): ClusterDb {
     return this.replica.db;
@@ -188,15 +174,15 @@ export class NodeRuntime implements NodeHost {
         for (const fn of this.inspectors) fn(ev);
       },
     });
-    this.edge = createEdge({ host: this, metrics: this.busMetrics, view: () => this.admissionView(), route: (env, body) => this.route(env, body) });
+    this.edge = createEdge({ host: this, metrics: this.busMetrics, view: () => admissionViewOf(this.root!.getSnapshot(), this.id, this.settings), route: (env, body) => this.route(env, body) });
     const handler = (env: Envelope, raw: TransportMessage) => this.onMessage(env, raw);
     // a `*` in the sender's place: the bus checks each message's `from` against that token
     for (const s of [subjects.discoveryAll, subjects.heartbeatAll, subjects.submitAll, subjects.updateAll, subjects.adminAll, subjects.groupAll]) this.bus.subscribe(s(this.cluster), handler);
     this.bus.subscribe(subjects.nodeAll(this.cluster, this.id), handler);
     this.bus.subscribe(subjects.actorAll(this.cluster, this.id), handler);
-    const machine = provideNodeMachine(this, { replies: this.replies, stop: () => this.teardown(), conflict: (from, seq) => this.onConflict(from, seq) });
+    const machine = provideNodeMachine(this, { replies: this.replies, stop: () => this.teardown(), conflict: (from, seq) => answerConflict(this, from, seq) });
     this.root = createActor(machine, {
-      input: this.machineInput(),
+      input: nodeMachineInput(this),
       clock: this.clock,
       systemId: 'node',
       inspect: (e: XInspectionEvent) => this.observe(e),
@@ -209,7 +195,7 @@ export class NodeRuntime implements NodeHost {
     this.toNode({ type: 'COMMITTED', facts: committedFacts(this.replica, this.id) });
     this.toNode({ type: 'START' });
     this.markOpened();
-    await this.untilMember(opts.timeoutMs);
+    await untilMember(this, opts.timeoutMs);
   }
 
   /**
@@ -236,7 +222,6 @@ export class NodeRuntime implements NodeHost {
   watch(prefix: string, opts: { fromSeq?: number } = {}): AsyncIterableIterator<UpdateRecord> {
     return watchCommitted(this, prefix, opts);
   }
-
   joinGroup(group: string, process: string, opts?: JoinGroupOptions): Promise<GroupHandle> {
     return this.groups.join(group, process, opts);
   }
@@ -249,7 +234,7 @@ export class NodeRuntime implements NodeHost {
 
   async leave(): Promise<void> {
     if (this.role === 'stopped') return;
-    const stopped = this.untilRole('stopped');
+    const stopped = untilRole(this, 'stopped');
     this.toNode({ type: 'LEAVE' });
     await stopped;
   }
@@ -258,14 +243,7 @@ export class NodeRuntime implements NodeHost {
     if (this.role !== 'manager') throw new GlupError('NOT_MEMBER', `switchover must run on the manager; ${this.id} is ${this.role}`);
     const target = this.replica.db.nodes[to];
     if (!target || !target.qualified || to === this.id) throw new GlupError('INVALID_OP', `switchover target ${to} is not a qualified member other than the manager`);
-    const done = new Promise<void>((resolve) => {
-      const off = this.on('update', () => {
-        if (this.replica.db.meta.manager === to) {
-          off();
-          resolve();
-        }
-      });
-    });
+    const done = untilManagerIs(this, to);
     this.toNode({ type: 'SWITCHOVER', to });
     await done;
   }
@@ -279,22 +257,9 @@ export class NodeRuntime implements NodeHost {
 
   /** A plain status object for `glup status` and the dashboard. */
   status() {
-    const snap = this.root?.getSnapshot();
-    return {
-      id: this.id,
-      role: this.role,
-      epoch: this.epoch,
-      manager: this.manager,
-      backup: this.backup,
-      committedSeq: this.replica.committedSeq,
-      lastSeq: this.replica.lastSeq,
-      state: snap ? JSON.stringify(snap.value) : 'stopped',
-      metrics: { ...this.metrics },
-      store: { state: this.store.health.state, lastError: this.store.health.lastError },
-    };
+    return statusOf(this, this.root?.getSnapshot().value);
   }
 
-  // ---------------------------------------------------------------- NodeHost (what the effects use)
 
   facts(): NodeFacts {
     return { id: this.id, qualified: this.info.qualified, priority: this.info.priority, incarnation: this.replica.incarnation };
@@ -343,29 +308,12 @@ export class NodeRuntime implements NodeHost {
     return this.store.health;
   }
 
-  /**
-   * A disk error stops the node at once, inside the failed operation's continuation: it acks
-   * and promises nothing more; a manager hands over, a member asks to leave (the chart's
-   * STORE_FAILED). Whoever runs the node restarts it once the store works (`glup node` does).
-   */
-  private storeHealthChanged(h: StoreHealth): void {
-    if (h.state === 'ok') {
-      this.emit('store', { state: 'ok' });
-      return;
-    }
-    const f = h.lastError;
-    this.logger.error('store failed: the node stops (a manager hands over first)', { file: f?.path, errno: f?.code, op: f?.op, syscall: f?.syscall, error: f?.message });
-    this.emit('store', { state: 'failing', fault: f });
-    this.toNode({ type: 'STORE_FAILED' });
-  }
-
   announcedAt(epoch: number): void {
     if (epoch <= this.announcedEpoch) return;
     this.announcedEpoch = epoch;
     this.lastTakeoverAt = this.clock.now();
   }
 
-  // ---------------------------------------------------------------- wiring
 
   private send1(subject: string, type: MessageType, body: unknown, epoch = this.nodeEpoch()): void {
     if (!this.bus || !this.running) return;
@@ -380,35 +328,6 @@ export class NodeRuntime implements NodeHost {
     return this.root?.getSnapshot().context.epoch ?? this.replica.persistedEpoch;
   }
 
-  private machineInput() {
-    const s = this.settings;
-    return {
-      self: this.facts(),
-      settings: {
-        heartbeatMs: s.heartbeatMs,
-        missedHeartbeats: s.missedHeartbeats,
-        discoveryMs: s.discoveryMs,
-        retransmitMs: s.retransmitMs,
-        updateTimeoutMs: s.updateTimeoutMs,
-        quorum: s.quorum,
-        ...(s.initialMembers ? { initialMembers: s.initialMembers } : {}),
-        cluster: clusterSettings(s),
-      },
-      epoch: Math.max(this.replica.persistedEpoch, this.replica.tentativeDb.meta.epoch),
-      log: this.replica.index,
-      newest: this.replica.newestMembers(),
-      lastChangeSeq: this.replica.lastChangeSeq,
-      previousMembers: this.replica.previousMembers,
-    };
-  }
-
-  private admissionView() {
-    const snap = this.root!.getSnapshot();
-    const c = snap.context;
-    const member = snap.hasTag('member');
-    return { self: this.id, epoch: c.epoch, members: c.newest, initialMembers: this.settings.initialMembers, member, joining: member ? null : (c.followed?.manager ?? null), quorum: this.settings.quorum };
-  }
-
   private onMessage(env: Envelope, raw: TransportMessage): void {
     if (!this.running) return;
     if (env.type === 'status-request' || env.type === 'admin-request') {
@@ -420,11 +339,11 @@ export class NodeRuntime implements NodeHost {
 
   private route(env: Envelope, body: unknown): void {
     routeMessage(this, {
-      onSubmit: (e, b) => this.onSubmit(e.from, b),
+      onSubmit: (e, b) => takeSubmission(this, e.from, b),
       onSubmitResult: (b) => this.submitter.onResult(b),
       onFetch: (e, b) => answerFetch(this, e.from, b),
       onFetchReply: (e, b) => this.replies.deliver(e.from, b),
-      onJoinRequest: (e, b) => this.onJoinRequest(e.from, b),
+      onJoinRequest: (e, b) => takeJoinRequest(this, e.from, b),
       onGroupMessage: (e, b) => this.emit('group-message', b, e),
       onActorMessage: (e, b) => this.actors.receive(e, b),
       onAdmin: () => {},
@@ -435,46 +354,13 @@ export class NodeRuntime implements NodeHost {
   private deliverSubmission(id: string, op: Op): boolean {
     const snap = this.root?.getSnapshot();
     if (!snap || !(snap.hasTag('member') || snap.matches({ active: { following: 'leaving' } } as never))) return false;
-    if (snap.hasTag('manager')) this.onSubmit(this.id, { id, op });
+    if (snap.hasTag('manager')) takeSubmission(this, this.id, { id, op });
     else this.send1(subjects.submit(this.cluster, this.id), 'submit', { id, op });
     return true;
   }
 
-  private onSubmit(origin: string, b: Body<'submit'>): void {
-    if (!this.actor('coordinator')) return;
-    let op: Op;
-    try {
-      const system = b.op !== null && typeof b.op === 'object' && ['membership', 'groupJoin', 'groupLeave', 'groupMessage'].some((k) => k in (b.op as object));
-      const limits = { maxUpdateBytes: this.settings.maxUpdateBytes };
-      op = system ? validateSystemOp(b.op, limits) : validateOp(b.op, limits);
-    } catch (e) {
-      const err = e as GlupError;
-      answerSubmission(this, origin, { id: b.id, error: { code: err.code ?? 'INVALID_OP', message: err.message } });
-      return;
-    }
-    this.toActor('coordinator', { type: 'SUBMIT', submission: { id: b.id, origin, op }, knownSeq: this.replica.submissions.get(b.id) ?? null });
-  }
-
-  private onJoinRequest(from: string, b: Body<'join-request'>): void {
-    const mine = b.position.lastSeq > 0 ? this.replica.recordAt(b.position.lastSeq) : undefined;
-    const atSnapshot = b.lastId === '' && b.position.lastSeq <= this.replica.committedSeq;
-    const lastMatches = b.position.lastSeq === 0 || atSnapshot || (mine !== undefined && mine.epoch === b.position.lastEpoch && mine.id === b.lastId);
-    this.toActor('coordinator', { type: 'JOIN_REQUEST', from, node: b.node, position: b.position, lastMatches });
-  }
-
-  /** A different record at a committed seq: under majority a breach, under quorum none a rejoin (SPEC 3). */
-  private onConflict(from: string, seq: number): void {
-    if (this.settings.quorum === 'majority') {
-      this.logger.error('refused a different record at a committed seq', { seq, from });
-      return;
-    }
-    this.sendTo(from, 'fetch', { from: 0, to: 0 });
-  }
-
   private onSnapshot(snap: ReturnType<Actor<typeof nodeMachine>['getSnapshot']>): void {
-    const role: Role | null = snap.status === 'done' ? 'stopped'
-      : snap.hasTag('manager') ? 'manager' : snap.hasTag('backup') ? 'backup' : snap.hasTag('client') ? 'client'
-      : snap.hasTag('isolated') ? 'isolated' : snap.hasTag('joining') ? 'joining' : null;
+    const role = roleOf(snap);
     if (role === null || role === this.role) return;
     const wasIsolated = this.role === 'isolated';
     this.role = role;
@@ -499,39 +385,6 @@ export class NodeRuntime implements NodeHost {
     if (ev) for (const fn of this.inspectors) fn(ev);
   }
 
-  private untilRole(role: Role): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.role === role) return resolve();
-      const off = this.on('role', (r: Role) => {
-        if (r === role) {
-          off();
-          resolve();
-        }
-      });
-    });
-  }
-
-  private untilMember(timeoutMs?: number): Promise<void> {
-    const joined = new Promise<void>((resolve, reject) => {
-      if (this.isMember()) return resolve();
-      const off = this.on('role', (r: Role) => {
-        if (r === 'manager' || r === 'backup' || r === 'client') {
-          off();
-          resolve();
-        } else if (r === 'stopped') {
-          off();
-          reject(new GlupError('STOPPED', `node ${this.id} stopped before joining`));
-        }
-      });
-    });
-    if (timeoutMs === undefined) return joined;
-    let timer: unknown;
-    const timeout = new Promise<void>((_, reject) => {
-      timer = this.clock.setTimeout(() => reject(new GlupError('TIMEOUT', `node ${this.id} did not join within ${timeoutMs} ms`)), timeoutMs);
-    });
-    return Promise.race([joined, timeout]).finally(() => this.clock.clearTimeout(timer));
-  }
-
   private teardown(): void {
     if (!this.running) return;
     this.running = false;
@@ -543,9 +396,4 @@ export class NodeRuntime implements NodeHost {
     this.bus?.close();
     void this.opts.transport.close();
   }
-}
-
-/** The store as given when the caller already watches it (one watcher, one health), else wrapped. */
-function watchedStore(store: Store, clock: Clock): MonitoredStore {
-  return 'onHealth' in store && 'health' in store ? (store as MonitoredStore) : monitoredStore(store, { clock });
 }

@@ -156,3 +156,6 @@ export interface GlupNode {
   leave(): Promise<void>;
   kill(): Promise<void>;
 }
+
+/** A listener of node.on(event, …). */
+export type Listener = (...args: any[]) => void;

@@ -12,6 +12,7 @@ import { backupToName, nextBatch, type Submission } from './rules/batch.js';
 import { commitPoint } from './rules/commit.js';
 import { appended, committedTo, type LogIndex, type LogPosition, type RecordMeta } from './rules/log.js';
 import type { QuorumMode } from './rules/majority.js';
+import { addition, removal, rolesRecord } from './coordinatorRecords.js';
 import { applyMembershipEffect, membershipEffect, refusedChange, type MemberFacts, type NodeFacts } from './rules/membership.js';
 
 export type { Submission } from './rules/batch.js';
@@ -122,36 +123,6 @@ function batchOf(c: CoordinatorContext): Submission[] {
   });
 }
 
-function rolesRecord(input: CoordinatorInput): Submission {
-  const unfit = Object.keys(input.members).filter((id) => !input.live.includes(id));
-  const members = input.formation ? Object.fromEntries(input.formation.map((n) => [n.id, n])) : input.members;
-  // a live backup stays backup (SPEC section 3); a new one is chosen among the live members
-  const current = input.backup !== input.self && input.backup && input.live.includes(input.backup) && members[input.backup] ? input.backup : null;
-  const backup = backupToName({ self: input.self, backup: current, members, unfit: input.formation ? [] : unfit }) ?? current;
-  const membership: Record<string, unknown> = { epoch: input.epoch, manager: input.self, backup };
-  if (input.formation) {
-    membership.add = input.formation;
-    if (input.settings) membership.settings = input.settings;
-  }
-  return { id: `${input.self}:epoch:${input.epoch}`, origin: input.self, op: { membership } };
-}
-
-/** A removal, naming a new backup in the same record when it removes the backup. */
-function removal(c: CoordinatorContext, id: string, reason: 'failed' | 'leave' | 'removed'): Submission {
-  const membership: Record<string, unknown> = { remove: [{ id, reason }] };
-  if (c.backup === id) {
-    const rest = { ...c.members };
-    delete rest[id];
-    membership.backup = backupToName({ self: c.self, backup: null, members: rest, unfit: c.failed });
-  }
-  return { id: `${c.self}:${c.epoch}:remove:${id}:${c.log.lastSeq}`, origin: c.self, op: { membership } };
-}
-
-function addition(c: CoordinatorContext, node: NodeFacts): Submission {
-  const membership: Record<string, unknown> = { add: [node] };
-  if ((!c.backup || c.failed.includes(c.backup)) && node.qualified) membership.backup = node.id;
-  return { id: `${c.self}:${c.epoch}:add:${node.id}:${node.incarnation}`, origin: c.self, op: { membership } };
-}
 
 const queued = (c: CoordinatorContext, id: string) => c.queue.some((s) => s.id === id) || c.changes.some((s) => s.id === id) || !!c.sequencing?.some((s) => s.id === id);
 

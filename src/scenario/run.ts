@@ -38,8 +38,7 @@ import {
   type AskStep,
   type TellStep,
 } from './types.js';
-import { DEMO_MACHINES } from '../actors/hosted/demo.js';
-import { answerMismatch } from './actorSteps.js';
+import { answerMismatch, defineDemoActors, tell } from './actorSteps.js';
 
 export async function runScenarios(inputs: ScenarioSource[], opts: RunOptions): Promise<ScenarioRunResult[]> {
   const results: ScenarioRunResult[] = [];
@@ -158,7 +157,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
       snapshotEvery: c.snapshotEvery,
       maxUpdateBytes: c.maxUpdateBytes,
     });
-    for (const a of c.actors ?? []) node.actors.define(a.type, DEMO_MACHINES[a.machine]!, { placement: a.placement, ...(a.on !== undefined && { on: a.on }), ...(a.idleMs !== undefined && { idleMs: a.idleMs }) });
+    defineDemoActors(node, c.actors);
     nodes.set(id, node);
     hooks.onNode?.(id, node);
     status.set(id, 'live');
@@ -323,11 +322,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
         });
         return;
       }
-      case 'tell': {
-        const a = s.tell as TellStep;
-        nodeOf(a.node).actors.ref(a.type, a.key).send(a.event);
+      case 'tell':
+        tell(nodeOf((s.tell as TellStep).node), s.tell as TellStep);
         return;
-      }
       case 'partition':
         faults.partition(s.partition as string[][]);
         return;
