@@ -33,6 +33,8 @@ export class Replica {
   index: LogIndex = EMPTY_LOG;
   /** Seq of the newest record that changed the set of members (0: none held). */
   lastChangeSeq = 0;
+  /** The membership before that change (its majority counts too while the change is uncommitted). */
+  previousMembers: string[] = [];
   /** Seq of the newest committed record that changed the set of members (a snapshot's seq stands for what it covers). */
   committedChangeSeq = 0;
   /** Called after every change of the log (append, cut, commit, snapshot install). */
@@ -113,7 +115,10 @@ export class Replica {
   private pushRecord(r: UpdateRecord): void {
     // patches that do not apply leave the log untouched (the caller learns of it)
     const next = applyRecordPatches(this.tentativeDb, r.patches);
-    if (changesMembers(this.tentativeDb, next)) this.lastChangeSeq = r.seq;
+    if (changesMembers(this.tentativeDb, next)) {
+      this.lastChangeSeq = r.seq;
+      this.previousMembers = Object.keys(this.tentativeDb.nodes);
+    }
     this.records.push(r);
     this.tentativeDb = next;
     this.submissions.set(r.id, r.seq);
@@ -138,9 +143,13 @@ export class Replica {
     this.index = committedTo(index, this.committedSeq);
     let db = this.db;
     this.lastChangeSeq = 0;
+    this.previousMembers = [];
     for (const r of this.range(this.committedSeq + 1, this.lastSeq)) {
       const next = applyRecordPatches(db, r.patches);
-      if (changesMembers(db, next)) this.lastChangeSeq = r.seq;
+      if (changesMembers(db, next)) {
+        this.lastChangeSeq = r.seq;
+        this.previousMembers = Object.keys(db.nodes);
+      }
       db = next;
     }
   }

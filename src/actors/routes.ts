@@ -9,7 +9,8 @@ import type { Body } from '../bus/bodies.js';
 import type { UpdateRecord } from '../db/types.js';
 import type { NodeHost } from './host.js';
 
-const LIVENESS_TYPES = new Set(['heartbeat', 'heartbeat-ack', 'update', 'update-ack', 'commit']);
+const LEADING_TYPES = new Set(['heartbeat', 'update', 'commit']);
+const ANSWER_TYPES = new Set(['heartbeat-ack', 'update-ack']);
 
 export interface RouteHooks {
   /** A submission reached this node (it may be the manager). */
@@ -27,7 +28,7 @@ export function routeMessage(host: NodeHost, hooks: RouteHooks, env: Envelope, b
   const at = host.clock.now();
   // liveness counts the heartbeat flow and replication, not any message: an isolated manager's
   // hello must not look like a live manager to its old clients
-  if (LIVENESS_TYPES.has(env.type)) host.toActor('liveness', { type: 'HEARD', from });
+  if (LEADING_TYPES.has(env.type) || ANSWER_TYPES.has(env.type)) host.toActor('liveness', { type: 'HEARD', from, leading: LEADING_TYPES.has(env.type) });
   switch (env.type) {
     case 'hello': {
       const b = body as Body<'hello'>;

@@ -195,7 +195,8 @@ export class NodeRuntime implements NodeHost {
     });
     this.root.subscribe((snap) => this.onSnapshot(snap));
     this.running = true;
-    this.replica.onChange = () => this.toNode({ type: 'LOG', log: this.replica.index, newest: this.replica.newestMembers(), lastChangeSeq: this.replica.lastChangeSeq });
+    const r = this.replica;
+    r.onChange = () => this.toNode({ type: 'LOG', log: r.index, newest: r.newestMembers(), lastChangeSeq: r.lastChangeSeq, previousMembers: r.previousMembers });
     this.root.start();
     this.toNode({ type: 'COMMITTED', facts: committedFacts(this.replica, this.id) });
     this.toNode({ type: 'START' });
@@ -367,6 +368,7 @@ export class NodeRuntime implements NodeHost {
       log: this.replica.index,
       newest: this.replica.newestMembers(),
       lastChangeSeq: this.replica.lastChangeSeq,
+      previousMembers: this.replica.previousMembers,
     };
   }
 

@@ -23,8 +23,9 @@ export interface CoordinatorInput {
   /** The newest membership in the manager's log. */
   members: Record<string, MemberFacts>;
   backup: string | null;
-  /** Seq of the newest membership change in the log (0: none). */
+  /** Seq of the newest membership change in the log (0: none), and the membership before it. */
   lastChangeSeq: number;
+  previousMembers: string[];
   /** Nodes heard in the ballot that made this manager: the backup is chosen among them. */
   live: string[];
   /** A new cluster's first record records these members (formation); null for a formed cluster. */
@@ -44,6 +45,8 @@ export interface CoordinatorContext extends CoordinatorInput {
   durable: number;
   /** Seq of this epoch's first record (0 until it is sequenced). */
   ownFirstSeq: number;
+  /** The membership before the newest change (its majority counts too while that change is uncommitted). */
+  previousMembers: string[];
   match: Record<string, number>;
   /** Match points at the last retransmission round: no progress since means an unanswered copy. */
   progress: Record<string, number>;
@@ -90,6 +93,7 @@ function pointOf(c: CoordinatorContext): number {
     lastSeq: c.log.lastSeq,
     commitSeq: c.log.commitSeq,
     members: Object.keys(c.members),
+    previous: c.lastChangeSeq > c.log.commitSeq ? c.previousMembers : null,
     failed: c.failed,
     match: { ...c.match, [c.self]: c.durable },
     quorum: c.quorum,
@@ -176,12 +180,15 @@ export const coordinatorMachine = setup({
     recordBatch: assign(({ context, event }) => {
       if (event.type !== 'SEQUENCED' || !context.sequencing) return {};
       const accepted = new Map(event.accepted.map((m) => [m.id, m]));
-      let { members, backup, lastChangeSeq, ownFirstSeq } = context;
+      let { members, backup, lastChangeSeq, ownFirstSeq, previousMembers } = context;
       for (const sub of context.sequencing) {
         const meta = accepted.get(sub.id);
         if (!meta) continue;
         const effect = membershipEffect(sub.op, members);
-        if (effect.added.length || effect.removed.length) lastChangeSeq = meta.seq;
+        if (effect.added.length || effect.removed.length) {
+          lastChangeSeq = meta.seq;
+          previousMembers = Object.keys(members);
+        }
         members = applyMembershipEffect(members, effect);
         const named = (sub.op as { membership?: { backup?: string | null } }).membership?.backup;
         if (named !== undefined) backup = named;
@@ -198,6 +205,7 @@ export const coordinatorMachine = setup({
         members,
         backup,
         lastChangeSeq,
+        previousMembers,
         ownFirstSeq,
         learners,
         failed: context.failed.filter((id) => members[id]),
@@ -279,6 +287,7 @@ export const coordinatorMachine = setup({
     ...input,
     durable: input.log.lastSeq,
     ownFirstSeq: 0,
+    previousMembers: input.previousMembers,
     match: {},
     progress: {},
     copies: {},

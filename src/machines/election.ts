@@ -62,6 +62,12 @@ export type ElectionEvent =
 /** `live`: the voters and every node heard lately: the new manager picks its backup among them. */
 export type ElectionOutput = { won: true; epoch: number; voters: string[]; live: string[]; position: LogPosition } | { won: false };
 
+/** Where a catch-up left the log: its position and the newest membership it now holds. */
+export interface CaughtUp {
+  position: LogPosition;
+  members: Record<string, { priority: number; qualified: boolean }>;
+}
+
 export interface BallotRequestParams {
   term: number;
   position: LogPosition;
@@ -86,12 +92,23 @@ export function countingSet(c: ElectionContext): string[] {
   return [c.self.id, ...fresh(c).map((p) => p.id)];
 }
 
+/** Looks a node of rank r (r better nodes heard) lets pass before it stands anyway. */
+const LOOKS_PER_RANK = 4;
+
+/**
+ * The best node it knows stands at once; a node with r better ones stands only after r × 4
+ * looks without a manager, so a better node that cannot win (it is behind and cannot catch
+ * up, or only some nodes still count it) does not keep the others from standing.
+ */
 function mayStand(c: ElectionContext): boolean {
   const counting = new Set(countingSet(c));
   if (!c.self.qualified || !counting.has(c.self.id)) return false;
   const rivals = fresh(c).filter((p) => counting.has(p.id));
-  return rankOf(c.self, rivals) === 0;
+  return c.round >= LOOKS_PER_RANK * rankOf(c.self, rivals);
 }
+
+/** After a catch-up: the log it now holds may no longer count it (it was removed meanwhile). */
+const stillCounted = (c: ElectionContext) => countingSet(c).includes(c.self.id);
 
 function majorityReachable(c: ElectionContext): boolean {
   const counting = countingSet(c);
@@ -119,7 +136,7 @@ export const electionMachine = setup({
   },
   actors: {
     /** Effect: fetch the records `node` holds up to `position`; resolves with this node's new position. */
-    fetchLog: fromPromise<LogPosition, { node: string; position: LogPosition }>(async () => {
+    fetchLog: fromPromise<CaughtUp, { node: string; position: LogPosition }>(async () => {
       throw new Error('fetchLog is supplied by the host');
     }),
     /** Effect: record the epoch durably (the candidate's promise to itself). */
@@ -164,6 +181,7 @@ export const electionMachine = setup({
   },
   guards: {
     mayStand: ({ context }) => mayStand(context),
+    stillCounted: ({ context }) => stillCounted(context),
     /** No majority of the membership heard for a discovery period: the node goes isolated. */
     noMajorityInSight: ({ context }) => context.unreachable * context.heartbeatMs >= context.discoveryMs,
     preVotesWonBehind: ({ context }) =>
@@ -219,9 +237,12 @@ export const electionMachine = setup({
       invoke: {
         src: 'fetchLog',
         input: ({ context }) => mostAdvancedGranter(context)!,
-        onDone: { target: 'raising', actions: assign({ position: ({ event }) => event.output }) },
+        onDone: { target: 'checking', actions: assign({ position: ({ event }) => event.output.position, members: ({ event }) => event.output.members }) },
         onError: 'waiting',
       },
+    },
+    checking: {
+      always: [{ guard: 'stillCounted', target: 'raising' }, { target: 'waiting' }],
     },
     raising: {
       invoke: {

@@ -37,8 +37,11 @@ export interface LivenessContext extends LivenessInput {
 }
 
 export type LivenessEvent =
-  /** Any admitted message from `from`. */
-  | { type: 'HEARD'; from: string }
+  /**
+   * A message of the heartbeat flow or of replication from `from`; `leading`: sent as the
+   * manager or backup (a heartbeat, an update, a commit) rather than as an answer to one.
+   */
+  | { type: 'HEARD'; from: string; leading: boolean }
   /** The committed membership or roles changed. */
   | { type: 'MEMBERS'; members: string[]; manager: string | null; backup: string | null };
 
@@ -48,7 +51,8 @@ export type LivenessReport =
   | { type: 'MANAGER_SUSPECTED' }
   | { type: 'LEADERS_LOST' }
   | { type: 'QUORUM_LOST' }
-  | { type: 'LIVENESS'; managerMissed: number };
+  /** `silent`: the peers not heard in the last interval (a leaving manager hands over to a live one). */
+  | { type: 'LIVENESS'; managerMissed: number; silent: string[] };
 
 export interface HeartbeatParams {
   role: 'manager' | 'backup';
@@ -79,8 +83,14 @@ export const livenessMachine = setup({
       missed: closeInterval(context.missed, Object.keys(context.heard), peersOf(context)),
       heard: {},
     })),
+    // the manager and backup a node watches are alive when they lead, not when they answer:
+    // a restarted manager acking the backup's heartbeats is no manager
     noteHeard: assign({
-      heard: ({ context, event }) => (event.type !== 'HEARD' || context.heard[event.from] ? context.heard : { ...context.heard, [event.from]: true as const }),
+      heard: ({ context, event }) => {
+        if (event.type !== 'HEARD' || context.heard[event.from]) return context.heard;
+        const watchedLeader = context.role !== 'manager' && (event.from === context.manager || event.from === context.backup);
+        return watchedLeader && !event.leading ? context.heard : { ...context.heard, [event.from]: true as const };
+      },
     }),
     noteMembers: assign(({ context, event }) => {
       if (event.type !== 'MEMBERS') return {};
@@ -97,7 +107,11 @@ export const livenessMachine = setup({
     reportSuspected: sendParent({ type: 'MANAGER_SUSPECTED' }),
     reportLeadersLost: sendParent({ type: 'LEADERS_LOST' }),
     reportQuorumLost: sendParent({ type: 'QUORUM_LOST' }),
-    reportManagerMissed: sendParent(({ context }) => ({ type: 'LIVENESS', managerMissed: context.manager ? (context.missed[context.manager] ?? 0) : 0 })),
+    reportManagerMissed: sendParent(({ context }) => ({
+      type: 'LIVENESS',
+      managerMissed: context.manager && context.manager !== context.self ? (context.missed[context.manager] ?? 0) : 0,
+      silent: silentFor(context.missed, peersOf(context), 1),
+    })),
   },
   guards: {
     /** Fewer than a majority heard within M − 1 intervals: a manager or backup stops acting first. */
@@ -136,7 +150,7 @@ export const livenessMachine = setup({
           after: { heartbeatInterval: 'closingInterval' },
         },
         closingInterval: {
-          entry: 'countInterval',
+          entry: ['countInterval', 'reportManagerMissed'],
           always: [
             { guard: 'majorityUnheard', target: '#liveness.quorumLost' },
             { guard: 'membersNewlySilent', actions: ['reportFailed', 'markReported'], target: 'beating' },

@@ -28,7 +28,6 @@ import { coordinatorInput, electionInput, formationOf, livenessInput, livenessMe
 
 export type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
 
-const STANDING_FRESH_HEARTBEATS = 4;
 
 const position = (c: NodeContext): LogPosition => positionOf(c.log);
 
@@ -48,22 +47,19 @@ const memberUnderFollowed = (c: NodeContext) =>
 const removedByFollowed = (c: NodeContext) =>
   !!c.followed && c.committed.manager === c.followed.manager && c.committed.members.length > 0 && !c.committed.members.includes(c.self.id);
 
-function standing(c: NodeContext, at: number): Candidate | null {
-  const s = c.bestStanding;
-  return s && at - s.at <= STANDING_FRESH_HEARTBEATS * c.settings.heartbeatMs ? s.candidate : null;
-}
 
-/** The member a leaving manager hands over to: its backup if fit, else the best qualified member. */
+/** The member a leaving manager hands over to: its backup if live and fit, else the best live qualified member. */
 function successorOf(c: NodeContext): string | null {
   if (c.switchoverTo) return c.switchoverTo;
+  const live = (id: string) => !c.silent.includes(id);
   const b = c.committed.backup;
-  if (b && b !== c.self.id && c.newest[b]?.qualified) return b;
-  return chooseBackup(Object.entries(c.newest).map(([id, m]) => ({ id, ...m })), c.self.id);
+  if (b && b !== c.self.id && c.newest[b]?.qualified && live(b)) return b;
+  return chooseBackup(Object.entries(c.newest).filter(([id]) => live(id)).map(([id, m]) => ({ id, ...m })), c.self.id);
 }
 
 export const nodeMachine = setup({
   types: {
-    input: {} as { self: NodeFacts; settings: NodeSettings; epoch: number; log: LogIndex; newest: Record<string, MemberFacts>; lastChangeSeq: number },
+    input: {} as { self: NodeFacts; settings: NodeSettings; epoch: number; log: LogIndex; newest: Record<string, MemberFacts>; lastChangeSeq: number; previousMembers: string[] },
     context: {} as NodeContext,
     events: {} as NodeEvent,
   },
@@ -99,25 +95,20 @@ export const nodeMachine = setup({
       if (event.type === 'EPOCH_SET') return { epoch: Math.max(context.epoch, event.epoch), promisedTo: event.promisedTo };
       return {};
     }),
-    noteLog: assign(({ event }) => (event.type === 'LOG' ? { log: event.log, newest: event.newest, lastChangeSeq: event.lastChangeSeq } : {})),
+    noteLog: assign(({ event }) => (event.type === 'LOG' ? { log: event.log, newest: event.newest, lastChangeSeq: event.lastChangeSeq, previousMembers: event.previousMembers } : {})),
     noteCommitted: assign(({ event }) => (event.type === 'COMMITTED' ? { committed: event.facts } : {})),
     noteLiveness: assign(({ context, event }) =>
-      event.type === 'LIVENESS' ? { managerMissed: event.managerMissed, managerLost: event.managerMissed >= context.settings.missedHeartbeats - 1 } : {},
+      event.type === 'LIVENESS' ? { managerMissed: event.managerMissed, managerLost: event.managerMissed >= context.settings.missedHeartbeats - 1, silent: event.silent } : {},
     ),
     noteParticipant: assign(({ context, event }) => {
       if (event.type !== 'HELLO') return {};
       const p: Participant = { ...event.node, at: event.at, position: event.position };
       return { heard: { ...context.heard, [p.id]: p }, now: event.at };
     }),
-    noteStanding: assign(({ context, event }) => {
-      if (event.type !== 'PREVOTE_REQUEST' && event.type !== 'VOTE_REQUEST') return {};
-      const current = standing(context, event.at);
-      if (current && compareCandidates(current, event.candidate) < 0) return {};
-      return { bestStanding: { candidate: event.candidate, at: event.at } };
-    }),
     lostManager: assign({ managerLost: true, managerMissed: Infinity }),
     // what it heard while looking for a manager is stale once it has one
     haveManager: assign({ managerLost: false, managerMissed: 0, heard: {} }),
+    lead: assign({ managerLost: false, managerMissed: 0 }),
     follow: assign(({ event }) => (event.type === 'MANAGER_HEARD' ? { followed: { manager: event.manager, epoch: event.epoch, membershipSeq: event.membershipSeq } } : {})),
     noteMembershipSeq: assign(({ context, event }) =>
       event.type === 'MANAGER_HEARD' && context.followed && event.manager === context.followed.manager && event.membershipSeq > context.followed.membershipSeq
@@ -180,7 +171,7 @@ export const nodeMachine = setup({
     removed: ({ context }) => removedByFollowed(context),
     mayPreGrant: ({ context, event }) =>
       event.type === 'PREVOTE_REQUEST' &&
-      mayPreGrant({ epoch: context.epoch, managerLost: context.managerLost, bestStanding: standing(context, event.at) }, { term: event.term, candidate: event.candidate }),
+      mayPreGrant({ epoch: context.epoch, managerLost: context.managerLost, members: Object.keys(context.newest) }, { term: event.term, candidate: event.candidate }),
     mayVote: ({ context, event }) =>
       event.type === 'VOTE_REQUEST' && context.managerLost &&
       mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.term, candidate: event.from, position: event.position }),
@@ -226,12 +217,13 @@ export const nodeMachine = setup({
     log: input.log,
     newest: input.newest,
     lastChangeSeq: input.lastChangeSeq,
+    previousMembers: input.previousMembers,
     committed: { seq: 0, manager: null, backup: null, epoch: 0, members: [], incarnation: null },
     followed: null,
     leadership: null,
     managerMissed: Infinity,
     managerLost: true,
-    bestStanding: null,
+    silent: [],
     handover: null,
     earlyGrants: [],
     heard: {},
@@ -258,12 +250,12 @@ export const nodeMachine = setup({
         LIVENESS: { actions: 'noteLiveness' },
         HELLO: { actions: 'noteParticipant' },
         PREVOTE_REQUEST: [
-          { guard: 'mayPreGrant', actions: ['noteStanding', { type: 'answerBallot', params: ({ event }) => ballotAnswer(event, true) }] },
-          { actions: ['noteStanding', { type: 'answerBallot', params: ({ event }) => ballotAnswer(event, false) }] },
+          { guard: 'mayPreGrant', actions: [{ type: 'answerBallot', params: ({ event }) => ballotAnswer(event, true) }] },
+          { actions: [{ type: 'answerBallot', params: ({ event }) => ballotAnswer(event, false) }] },
         ],
         VOTE_REQUEST: [
-          { guard: 'mayVote', actions: ['noteStanding', 'grantPromise', { type: 'promise', params: ({ event }) => ({ to: (event as { from: string }).from, epoch: (event as { term: number }).term, kind: 'vote' as const }) }] },
-          { actions: ['noteStanding', { type: 'answerBallot', params: ({ event }) => ballotAnswer(event, false) }] },
+          { guard: 'mayVote', actions: ['grantPromise', { type: 'promise', params: ({ event }) => ({ to: (event as { from: string }).from, epoch: (event as { term: number }).term, kind: 'vote' as const }) }] },
+          { actions: [{ type: 'answerBallot', params: ({ event }) => ballotAnswer(event, false) }] },
         ],
         CONFIRM_ASK: [
           { guard: 'confirmsLost', actions: { type: 'answerAsk', params: ({ event }) => askAnswer(event, true) } },
@@ -331,16 +323,21 @@ export const nodeMachine = setup({
             joining: {
               tags: ['joining'],
               entry: 'haveManager',
-              invoke: {
-                src: 'joining',
-                id: 'joining',
-                systemId: 'joining',
-                input: ({ context }) => ({ manager: context.followed!.manager, position: position(context), retransmitMs: context.settings.retransmitMs }),
-              },
+              invoke: [
+                {
+                  src: 'joining',
+                  id: 'joining',
+                  systemId: 'joining',
+                  input: ({ context }) => ({ manager: context.followed!.manager, position: position(context), retransmitMs: context.settings.retransmitMs }),
+                },
+                // the manager it joins may be gone: silent for M intervals, it looks again
+                { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'client') },
+              ],
               always: [
                 { guard: 'backupUnderFollowed', target: 'backup' },
                 { guard: 'clientUnderFollowed', target: 'client' },
               ],
+              on: { LEADERS_LOST: '#node.active.discovering' },
               after: { joinTimeout: '#node.active.discovering' },
             },
             client: {
@@ -397,6 +394,8 @@ export const nodeMachine = setup({
             leaving: {
               tags: ['member', 'client'],
               entry: 'submitLeave',
+              // it still answers takeovers and pre-votes as a member: it watches its manager
+              invoke: { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'client') },
               always: { guard: 'removed', target: '#node.stopped' },
               // a leaving node does not take the manager role over: its leave goes on
               on: { HANDOVER_NOTICE: {} },
@@ -406,7 +405,8 @@ export const nodeMachine = setup({
         },
         leading: {
           tags: ['member', 'manager'],
-          entry: 'haveManager',
+          // keeps `heard`: a forming manager records the facts its peers sent in their hellos
+          entry: 'lead',
           invoke: [
             { src: 'coordinator', id: 'coordinator', systemId: 'coordinator', input: ({ context }) => coordinatorInput(context, formationOf(context)) },
             { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'manager') },

@@ -6,11 +6,15 @@ import { positionOf } from './rules/log.js';
 import type { NodeFacts } from './rules/membership.js';
 import type { NodeContext } from './nodeTypes.js';
 
-/** Whom the liveness actor watches: the newest membership in the log (a new cluster: the one it forms). */
+/**
+ * Whom the liveness actor watches, and counts its quorum against: the last committed
+ * membership (SPEC section 3, "Majority"); before the first commit, the newest in the log or
+ * the one a new cluster forms.
+ */
 export function livenessMembersOf(c: NodeContext): string[] {
+  if (c.committed.members.length) return c.committed.members;
   const newest = Object.keys(c.newest);
   if (newest.length) return newest;
-  if (c.committed.members.length) return c.committed.members;
   return (formationOf(c) ?? [c.self]).map((n) => n.id);
 }
 
@@ -66,6 +70,7 @@ export function coordinatorInput(c: NodeContext, formation: NodeFacts[] | null):
     members: c.newest,
     backup: c.committed.backup,
     lastChangeSeq: c.lastChangeSeq,
+    previousMembers: c.previousMembers,
     live: c.leadership!.live,
     formation,
     settings: formation ? c.settings.cluster : null,

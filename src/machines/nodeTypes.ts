@@ -40,6 +40,7 @@ export interface NodeContext {
   /** The newest membership in the log, and the seq of its last change. */
   newest: Record<string, MemberFacts>;
   lastChangeSeq: number;
+  previousMembers: string[];
   committed: CommittedFacts;
   /** The manager this node follows (joining, client, backup), with its epoch. */
   /** `membershipSeq`: the manager's last committed membership change: this node's view is current once it committed that far. */
@@ -49,7 +50,8 @@ export interface NodeContext {
   /** Heartbeat intervals since the manager was heard, and whether that means it is lost. */
   managerMissed: number;
   managerLost: boolean;
-  bestStanding: { candidate: Candidate; at: number } | null;
+  /** Peers the liveness actor did not hear in its last interval. */
+  silent: string[];
   /** A handover notice from the manager this node follows. */
   handover: { to: string; epoch: number; from: string; leaving: boolean } | null;
   /** Promises that reached this node before its handover ballot began. */
@@ -72,7 +74,7 @@ export type NodeEvent =
   | { type: 'EPOCH_RAISED'; epoch: number; from: string }
   /** This node's own ballot or promise recorded an epoch. */
   | { type: 'EPOCH_SET'; epoch: number; promisedTo: string }
-  | { type: 'LOG'; log: LogIndex; newest: Record<string, MemberFacts>; lastChangeSeq: number }
+  | { type: 'LOG'; log: LogIndex; newest: Record<string, MemberFacts>; lastChangeSeq: number; previousMembers: string[] }
   | { type: 'COMMITTED'; facts: CommittedFacts }
   | { type: 'HELLO'; node: NodeFacts; position: LogPosition; epoch: number; at: number }
   | { type: 'MANAGER_HEARD'; manager: string; epoch: number; quorate: boolean; membershipSeq: number }
@@ -91,5 +93,5 @@ export type NodeEvent =
   | { type: 'MANAGER_SUSPECTED' }
   | { type: 'LEADERS_LOST' }
   | { type: 'QUORUM_LOST' }
-  | { type: 'LIVENESS'; managerMissed: number }
+  | { type: 'LIVENESS'; managerMissed: number; silent: string[] }
   | { type: 'DRAINED' };

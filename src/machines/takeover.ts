@@ -9,6 +9,7 @@
  * A handover starts at the promise: the leaving manager's notice is the reason to grant.
  */
 import { assign, fromPromise, setup } from 'xstate';
+import type { CaughtUp } from './election.js';
 import { compareLogs, type LogPosition } from './rules/log.js';
 import { isMajority, type QuorumMode } from './rules/majority.js';
 
@@ -49,8 +50,12 @@ export interface AskParams {
   position: LogPosition;
 }
 
+/**
+ * Everyone but this node: the manager too — a live one answers that it is manager, a
+ * restarted one that it has none, and its log may be the most advanced.
+ */
 function asked(c: TakeoverContext): string[] {
-  return c.members.filter((m) => m !== c.self && m !== c.manager);
+  return c.members.filter((m) => m !== c.self);
 }
 
 function mostAdvanced(c: TakeoverContext): { node: string; position: LogPosition } | null {
@@ -77,7 +82,7 @@ export const takeoverMachine = setup({
   },
   actors: {
     /** Effect: fetch the records `node` holds up to `position`; resolves with this node's new position. */
-    fetchLog: fromPromise<LogPosition, { node: string; position: LogPosition }>(async () => {
+    fetchLog: fromPromise<CaughtUp, { node: string; position: LogPosition }>(async () => {
       throw new Error('fetchLog is supplied by the host');
     }),
     /** Effect: record the epoch durably before asking for promises of it. */
@@ -144,7 +149,7 @@ export const takeoverMachine = setup({
       invoke: {
         src: 'fetchLog',
         input: ({ context }) => mostAdvanced(context)!,
-        onDone: { target: 'raising', actions: assign({ position: ({ event }) => event.output }) },
+        onDone: { target: 'raising', actions: assign({ position: ({ event }) => event.output.position }) },
         onError: 'denied',
       },
     },

@@ -1,6 +1,6 @@
 /** Effects of the election and takeover actors (src/machines/election.ts, takeover.ts). */
 import { fromPromise } from 'xstate';
-import { electionMachine, type BallotRequestParams } from '../../machines/election.js';
+import { electionMachine, type BallotRequestParams, type CaughtUp } from '../../machines/election.js';
 import { takeoverMachine, type AskParams } from '../../machines/takeover.js';
 import type { LogPosition } from '../../machines/rules/log.js';
 import type { NodeHost } from '../host.js';
@@ -8,7 +8,12 @@ import { fetchLog, type FetchReplies } from './catchUp.js';
 
 function ballotActors(host: NodeHost, replies: FetchReplies) {
   return {
-    fetchLog: fromPromise<LogPosition, { node: string; position: LogPosition }>(({ input }) => fetchLog(host, replies, input)),
+    fetchLog: fromPromise<CaughtUp, { node: string; position: LogPosition }>(async ({ input }) => {
+      const position = await fetchLog(host, replies, input);
+      const members: CaughtUp['members'] = {};
+      for (const [id, m] of Object.entries(host.replica.newestMembers())) members[id] = { priority: m.priority, qualified: m.qualified };
+      return { position, members };
+    }),
     // the candidate's promise to itself, durable before it asks anyone
     raiseEpoch: fromPromise<void, { epoch: number }>(async ({ input }) => {
       await host.persistEpoch(input.epoch);

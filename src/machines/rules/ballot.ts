@@ -4,7 +4,7 @@
  * promises each epoch at most once, and only to a node whose log is at least as up to date
  * as its own; asking (pre-vote, the takeover's "did you lose the manager?") promises nothing.
  */
-import { compareCandidates, type Candidate } from './candidates.js';
+import type { Candidate } from './candidates.js';
 import { isAtLeastAsUpToDate, type LogPosition } from './log.js';
 
 /** Whom this node promised its current epoch to: nobody yet, a node, or unknown (it restarted). */
@@ -38,17 +38,19 @@ export interface PreVoterState {
   epoch: number;
   /** This node has no live manager (lost for M − 1 intervals, or never found one). */
   managerLost: boolean;
-  /** The best candidate heard standing lately, if any. */
-  bestStanding: Candidate | null;
+  /** The newest membership in this node's log (empty before formation: anyone may stand). */
+  members: readonly string[];
 }
 
 /**
  * A pre-vote (Raft thesis §9.6): would this node vote for the candidate if it stood now?
- * Only when it lost its manager too, the term is new to it, and no better candidate stands.
+ * Only when it lost its manager too, the term is new to it, and the candidate is a qualified
+ * member of its newest membership (a removed node's candidacy could never be counted).
+ * Who stands first is the candidates' part: the best known stands at once, the others later.
  */
 export function mayPreGrant(v: PreVoterState, r: { term: number; candidate: Candidate }): boolean {
   if (!r.candidate.qualified || r.term <= v.epoch || !v.managerLost) return false;
-  return !v.bestStanding || compareCandidates(r.candidate, v.bestStanding) <= 0;
+  return v.members.length === 0 || v.members.includes(r.candidate.id);
 }
 
 export interface LostAnswerState {

@@ -3,7 +3,7 @@
  * 4.5): a membership change only when the gate is open and alone at the head of its batch,
  * then queued submissions up to the window; several batches may be in flight, in seq order.
  */
-import { chooseBackup, type Candidate } from './candidates.js';
+import { chooseBackup, compareCandidates, type Candidate } from './candidates.js';
 import { mayChangeMembership, type ChangeGate, type MemberFacts } from './membership.js';
 
 export interface Submission {
@@ -24,12 +24,36 @@ export interface BatchFacts extends ChangeGate {
 export function nextBatch(f: BatchFacts): Submission[] {
   if (f.batchesInFlight >= f.maxBatches) return [];
   const batch: Submission[] = [];
-  if (f.changes.length && mayChangeMembership(f)) batch.push(f.changes[0]!);
+  const change = nextChange(f.changes);
+  if (change && mayChangeMembership(f)) batch.push(change);
   for (const s of f.queue) {
     if (batch.length >= f.window) break;
     batch.push(s);
   }
   return batch;
+}
+
+/** The node a pure addition adds, or null (a removal, or anything else). */
+function added(s: Submission): Candidate | null {
+  const m = (s.op as { membership?: { add?: Candidate[]; remove?: unknown[] } } | null)?.membership;
+  return m && !m.remove?.length && m.add?.length === 1 ? m.add[0]! : null;
+}
+
+/**
+ * The membership change to sequence next: the oldest, except that among pending additions the
+ * best candidate goes first, so nodes that start together end with the backup the backup
+ * rule prefers (the first added member becomes backup, and a live backup is never replaced).
+ */
+export function nextChange(changes: readonly Submission[]): Submission | null {
+  const first = changes[0];
+  if (!first || !added(first)) return first ?? null;
+  const rank = (s: Submission) => added(s)!;
+  const additions = changes.filter((s) => added(s));
+  return additions.reduce((best, s) => {
+    const a = rank(s), b = rank(best);
+    if (a.qualified !== b.qualified) return a.qualified ? s : best;
+    return compareCandidates(a, b) < 0 ? s : best;
+  }, first);
 }
 
 export interface BackupFacts {

@@ -11,6 +11,12 @@ export interface CommitFacts {
   commitSeq: number;
   /** The newest membership in the manager's log (the manager included). */
   members: readonly string[];
+  /**
+   * The membership before the newest change, while that change is uncommitted: its majority
+   * must hold too, so a minority of the old membership cannot commit a change that makes it
+   * a majority of the new one (a manager cut off with one node removing the others).
+   */
+  previous: readonly string[] | null;
   /** Members declared failed: no longer waited for, but their acks still count. */
   failed: readonly string[];
   /** Highest seq each node holds matching the manager's log, durably (the manager: its own store). */
@@ -36,7 +42,12 @@ export function commitPoint(f: CommitFacts): number {
   held.sort((a, b) => b - a);
   const needed = f.quorum === 'none' ? 1 : majorityOf(held.length);
   const majorityHolds = held.length === 0 ? 0 : (held[Math.min(needed, held.length) - 1] ?? 0);
-  const point = Math.min(allHold, majorityHolds);
+  let point = Math.min(allHold, majorityHolds);
+  if (f.previous?.length) {
+    const before = [...new Set(f.previous)].map((m) => Math.min(f.match[m] ?? 0, f.lastSeq)).sort((a, b) => b - a);
+    const need = f.quorum === 'none' ? 1 : majorityOf(before.length);
+    point = Math.min(point, before[Math.min(need, before.length) - 1] ?? 0);
+  }
   if (!hasMajority(held.filter((s) => s >= point).length, held.length, f.quorum)) return f.commitSeq;
   if (point <= f.commitSeq || point < f.ownFirstSeq) return f.commitSeq;
   return point;
