@@ -242,7 +242,7 @@ async function glupSide(plan: PeersPlan) {
 }
 
 /** SIGKILL the manager; failover = until a live node reports itself manager of a newer epoch (its stdout). */
-async function glupFailover(c: GlupProcCluster, plan: PeersPlan) {
+export async function glupFailover(c: GlupProcCluster, plan: PeersPlan) {
   const samples: number[] = [];
   const failures: string[] = [];
   for (let i = 0; i < plan.kills; i++) {
