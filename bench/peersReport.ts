@@ -24,6 +24,7 @@ export function renderResultsMd(r: any): string {
     '# etcd and glup side by side',
     '',
     `- machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB, ${r.machine.os}; load average ${r.loadAverage.before.join(' / ')} before, ${r.loadAverage.after.join(' / ')} after (1/5/15 min)`,
+    `- condition: ${r.machine.cores} cores shared with other engineers, whose tests and benchmarks ran at the same time (see the load average): figures from this run are a floor, not what an idle machine gives`,
     `- date: ${r.date}; ${r.seconds} s`,
     `- command: \`${r.command}\``,
     `- versions: etcd ${r.versions.etcd}; ${r.versions.natsServer}; Node ${r.versions.node}`,
