@@ -123,6 +123,9 @@ export class Replica {
     this.records = [];
     this.tentativeAfterSeq.clear();
     this.tentativeDb = this.db;
+    // the records continue the snapshot: the index must start there, or the first record
+    // after a snapshot "does not continue 0" and the node cannot reopen its own log
+    this.index = { snapshotSeq: this.snapshot?.seq ?? 0, snapshotEpoch: this.snapshot?.epoch ?? 0, lastSeq: this.snapshot?.seq ?? 0, runs: [], commitSeq: this.committedSeq };
     for (const r of rec.records) this.pushRecord(r);
     // entries up to the recorded commit point are committed; the rest wait for the manager
     this.applyCommitted(Math.min(rec.committedSeq, this.lastSeq));
