@@ -14,9 +14,12 @@ test('a client restarted after snapshots rejoins with its log', async (t) => {
   for (const n of nodes) void n.start();
   await net.runUntil(() => nodes.every((n) => n.isMember()) && nodes.some((n) => n.role === 'client'), { timeoutMs: 10_000 });
   const client = nodes.find((n) => n.role === 'client')!;
-  let done = 0;
-  for (let i = 0; i < 12; i++) void client.update({ set: { path: ['k', String(i)], value: i } }).then(() => done++);
-  await net.runUntil(() => done === 12, { timeoutMs: 10_000 });
+  // one at a time, so that records stay in the log after the newest snapshot
+  for (let i = 0; i < 12; i++) {
+    let done = false;
+    void client.update({ set: { path: ['k', String(i)], value: i } }).then(() => (done = true));
+    await net.runUntil(() => done, { timeoutMs: 10_000 });
+  }
   const seq = client.committedSeq;
   t.true(seq > 10, `the log is past two snapshots (seq ${seq})`);
   await client.kill();
