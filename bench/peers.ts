@@ -211,9 +211,14 @@ async function glupSide(plan: PeersPlan) {
     try {
       await c.connectTool();
       for (const from of ['client', 'manager'] as const) {
-        const node = () => (from === 'manager' ? c.manager() : c.client())!.id;
+        const node = () => {
+          const n = from === 'manager' ? c.manager() : c.client();
+          // the cluster lost its manager or client for now: count it as an error of its own
+          if (!n) throw Object.assign(new Error(`no ${from} node at the moment`), { code: `NO_${from.toUpperCase()}` });
+          return n.id;
+        };
         const put: Put = (k, v) => c.put(node(), k.replaceAll('/', '.'), v);
-        log(`glup: sequential puts through the ${from} (${node()})`);
+        log(`glup: sequential puts through the ${from} (${(from === 'manager' ? c.manager() : c.client())?.id ?? 'none'})`);
         out[`sequentialFrom${cap(from)}`] = await part(`sequentialFrom${cap(from)}`, () => measurePuts(put, 1, plan));
         log(`glup: 64 in flight through the ${from}`);
         out[`inFlight64From${cap(from)}`] = await part(`inFlight64From${cap(from)}`, () => measurePuts(put, 64, plan));
