@@ -18,25 +18,9 @@ const BENCHES = [
   'bench/groups.ts',
 ];
 
-export const round = (x: number, digits = 3) => Number(x.toFixed(digits));
-
-/** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** p50/p99/max (and count) of a set of durations in ms. */
-export function latencySummary(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  if (!sorted.length) return { samples: 0 };
-  return {
-    samples: sorted.length,
-    p50Ms: round(percentile(sorted, 50)),
-    p99Ms: round(percentile(sorted, 99)),
-    maxMs: round(sorted[sorted.length - 1]!),
-    minMs: round(sorted[0]!),
-  };
-}
+// shared with bench/peers.ts, which run.ts imports (a module of its own avoids an import cycle)
+export { latencySummary, percentile, round } from './stats.js';
+import { round } from './stats.js';
 
 /** Writes bench/results/<name>.json with the command and the machine, and prints it. */
 export function writeBenchResults(name: string, results: object): void {
@@ -61,7 +45,21 @@ export function isMain(moduleUrl: string): boolean {
   return Boolean(process.argv[1]) && moduleUrl === pathToFileURL(process.argv[1]!).href;
 }
 
-export async function runBench(): Promise<number> {
+/**
+ * `args`: `--peers` runs etcd and glup side by side (bench/peers.ts: bench/results.json and
+ * bench/RESULTS.md); `--quick` shortens it for CI; `--quick` alone runs the glup side only
+ * (bench/results/quick.json). With neither, every benchmark above.
+ */
+export async function runBench(args: string[] = process.argv.slice(2)): Promise<number> {
+  const unknown = args.filter((a) => a !== '--peers' && a !== '--quick');
+  if (unknown.length) {
+    console.error(`glup bench: unknown option ${unknown.join(' ')} (expected --peers, --quick)`);
+    return 2;
+  }
+  if (args.includes('--peers') || args.includes('--quick')) {
+    const { runPeers } = await import('./peers.js');
+    return runPeers({ quick: args.includes('--quick'), peers: args.includes('--peers') });
+  }
   let failed = 0;
   for (const file of BENCHES) {
     console.log(`== ${file}`);
@@ -73,4 +71,6 @@ export async function runBench(): Promise<number> {
 
 if (isMain(import.meta.url)) {
   process.exitCode = await runBench();
+  // NATS connections and child processes are closed; timers of the nodes' libraries may linger
+  process.exit(process.exitCode);
 }

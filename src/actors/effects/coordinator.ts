@@ -28,9 +28,10 @@ export function provideCoordinator(host: NodeHost) {
       const seq = r.lastSeq + 1;
       try {
         checkCas(before, sub.op as Op);
-        const { patches } = applyOp(before, sub.op as Op, { origin: sub.origin, seq, epoch });
+        const { patches, db: after } = applyOp(before, sub.op as Op, { origin: sub.origin, seq, epoch });
         const record: UpdateRecord = { epoch, seq, origin: sub.origin, id: sub.id, op: sub.op as Op, patches, ts: host.clock.now() };
-        r.stage(record);
+        // applyOp already made the next database: the replica keeps it rather than re-applying the patches
+        r.stage(record, after);
         records.push(record);
       } catch (e) {
         const err = e instanceof GlupError ? e : new GlupError('INVALID_OP', (e as Error).message);
