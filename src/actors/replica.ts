@@ -87,28 +87,10 @@ export class Replica {
 
   /** Runs store work one operation at a time, visible to the virtual clock. */
   serial<T>(work: () => Promise<T>): Promise<T> {
-    // anything queued behind an open append group closes it: later records must not jump ahead of it
-    this.appendGroup = null;
-    return this.enqueue(work);
-  }
-
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
     const next = this.queue.then(work, work);
     this.queue = next.catch(() => undefined);
     return this.clock.track(next);
   }
-
-  /**
-   * Group commit. Store work runs one operation at a time, so with several batches in flight
-   * each append would wait for the previous one's fsync and take its own. Records staged
-   * while an append is queued (not started) join it instead: one write and one fsync for
-   * all of them, and every caller's promise resolves once the group is durable. A group
-   * takes records only while it is the last operation queued, so the order of the log and
-   * of truncations stays the order of the calls.
-   */
-  private appendGroup: { records: UpdateRecord[]; done: Promise<void> } | null = null;
-  /** The commit point still to be written by the queued `setCommitted` (null: none queued). */
-  private committedToWrite: number | null = null;
 
   async open(): Promise<string[]> {
     const rec = await this.clock.track(this.store.open());
@@ -121,7 +103,6 @@ export class Replica {
     this.committedChangeSeq = this.committedSeq;
     for (const id of rec.snapshot?.submissions ?? []) this.submissions.set(id, rec.snapshot!.seq);
     this.records = [];
-    this.tentativeAfterSeq.clear();
     this.tentativeDb = this.db;
     // the records continue the snapshot: the index must start there, or the first record
     // after a snapshot "does not continue 0" and the node cannot reopen its own log
@@ -134,9 +115,9 @@ export class Replica {
     return rec.warnings;
   }
 
-  private pushRecord(r: UpdateRecord, after?: ClusterDb): void {
+  private pushRecord(r: UpdateRecord): void {
     // patches that do not apply leave the log untouched (the caller learns of it)
-    const next = after ?? applyRecordPatches(this.tentativeDb, r.patches);
+    const next = applyRecordPatches(this.tentativeDb, r.patches);
     if (changesMembers(this.tentativeDb, next)) {
       this.lastChangeSeq = r.seq;
       this.previousMembers = Object.keys(this.tentativeDb.nodes);
@@ -145,16 +126,7 @@ export class Replica {
     this.tentativeDb = next;
     this.submissions.set(r.id, r.seq);
     this.index = appended(this.index, [{ seq: r.seq, epoch: r.epoch }]);
-    this.tentativeAfterSeq.set(r.seq, next);
   }
-
-  /**
-   * The database after each uncommitted record, as staging computed it: committing reuses it
-   * instead of applying the patches a second time. Applying patches copies every object on
-   * the patched path, so its cost grows with the size of the parent object (a prefix with
-   * many keys); once per record is the least plain immutable objects allow.
-   */
-  private readonly tentativeAfterSeq = new Map<number, ClusterDb>();
 
   /** The newest membership in the log (committed or not), as the protocol counts it. */
   newestMembers(): Record<string, MemberFacts> {
@@ -194,43 +166,15 @@ export class Replica {
   /**
    * Adds a record to the log in memory only (the coordinator sequences the next update on
    * top of it at once); `persist` makes a batch of staged records durable in one append.
-   * `after`: the database after the record when the caller already has it (the coordinator's
-   * `applyOp` result), so the patches are not applied again.
    */
-  stage(r: UpdateRecord, after?: ClusterDb): void {
+  stage(r: UpdateRecord): void {
     if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
-    this.pushRecord(r, after);
+    this.pushRecord(r);
     this.onChange();
   }
 
   persist(records: UpdateRecord[]): Promise<void> {
-    if (this.appendGroup) {
-      this.appendGroup.records.push(...records);
-      return this.appendGroup.done;
-    }
-    const group = { records: [...records], done: Promise.resolve() };
-    group.done = this.enqueue(() => {
-      if (this.appendGroup === group) this.appendGroup = null;
-      return this.store.append(group.records);
-    });
-    this.appendGroup = group;
-    return group.done;
-  }
-
-  /**
-   * The commit point is a lower bound that recovery clamps to the log (open()): one queued
-   * write carries the newest value, however many commits happen before it runs, and it does
-   * not close an append group.
-   */
-  private persistCommitted(seq: number): void {
-    const queued = this.committedToWrite !== null;
-    this.committedToWrite = seq;
-    if (queued) return;
-    void this.enqueue(() => {
-      const value = this.committedToWrite!;
-      this.committedToWrite = null;
-      return this.store.setCommitted(value);
-    });
+    return this.serial(() => this.store.append(records));
   }
 
   /** Drops the uncommitted tail after `seq` (the manager's log wins). */
@@ -239,10 +183,7 @@ export class Replica {
     const first = this.records[0];
     if (first && seq < this.lastSeq) {
       const dropped = this.records.splice(seq - first.seq + 1);
-      for (const r of dropped) {
-        this.submissions.delete(r.id);
-        this.tentativeAfterSeq.delete(r.seq);
-      }
+      for (const r of dropped) this.submissions.delete(r.id);
       this.rebuildTentative();
       this.rebuildIndex();
       this.onChange();
@@ -278,7 +219,7 @@ export class Replica {
     const done = this.applyCommitted(upTo);
     const committed = this.committedSeq;
     this.index = committedTo(this.index, committed);
-    this.persistCommitted(committed);
+    void this.serial(() => this.store.setCommitted(committed));
     if (committed - (this.snapshot?.seq ?? 0) >= this.snapshotEvery) this.takeSnapshot();
     this.onChange();
     return done;
@@ -292,9 +233,7 @@ export class Replica {
     let db = this.db;
     this.dbAfter.clear();
     for (const r of done) {
-      // the cached state is the same patches applied to the same predecessor (seq order)
-      const next = this.tentativeAfterSeq.get(r.seq) ?? applyRecordPatches(db, r.patches);
-      this.tentativeAfterSeq.delete(r.seq);
+      const next = applyRecordPatches(db, r.patches);
       if (changesMembers(db, next)) this.committedChangeSeq = r.seq;
       db = next;
       this.dbAfter.set(r.seq, db);
@@ -322,7 +261,6 @@ export class Replica {
   resetTo(snap: SnapshotRecord): Promise<void> {
     this.snapshot = snap;
     this.records = [];
-    this.tentativeAfterSeq.clear();
     this.db = snap.db;
     this.tentativeDb = snap.db;
     this.committedSeq = snap.seq;

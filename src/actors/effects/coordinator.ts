@@ -28,10 +28,9 @@ export function provideCoordinator(host: NodeHost) {
       const seq = r.lastSeq + 1;
       try {
         checkCas(before, sub.op as Op);
-        const { patches, db: after } = applyOp(before, sub.op as Op, { origin: sub.origin, seq, epoch });
+        const { patches } = applyOp(before, sub.op as Op, { origin: sub.origin, seq, epoch });
         const record: UpdateRecord = { epoch, seq, origin: sub.origin, id: sub.id, op: sub.op as Op, patches, ts: host.clock.now() };
-        // applyOp already made the next database: the replica keeps it rather than re-applying the patches
-        r.stage(record, after);
+        r.stage(record);
         records.push(record);
       } catch (e) {
         const err = e instanceof GlupError ? e : new GlupError('INVALID_OP', (e as Error).message);
