@@ -4,7 +4,7 @@
  * and ordered broadcasts are GLUP updates; `send` and `sendToOne` are one publish on the
  * group subject.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent as XInspectionEvent } from 'xstate';
 import { processGroupMachine } from '../machines/processGroup.js';
 import { pickMember } from '../groups/pick.js';
 import { groupMembers } from '../groups/view.js';
@@ -27,6 +27,8 @@ export interface GroupNode {
   publishOn(subject: string, body: GroupMessageBody): void;
   emit(event: string, ...args: unknown[]): void;
   on(event: string, fn: (...args: any[]) => void): () => void;
+  /** The node's inspection: process-group actors report to createNode({ inspect }) and node.inspect too. */
+  inspect?(e: XInspectionEvent): void;
 }
 
 export class GroupHost {
@@ -49,7 +51,7 @@ export class GroupHost {
           deliver: (_, p) => this.deliver(group, p.process, p.msg, p.from),
         },
       }),
-      { input: { group, node: this.node.id, db }, systemId: `group:${group}` },
+      { input: { group, node: this.node.id, db }, systemId: `group:${group}`, ...(this.node.inspect && { inspect: (e: XInspectionEvent) => this.node.inspect!(e) }) },
     );
     a.start();
     this.actors.set(group, a);
@@ -159,7 +161,7 @@ export class GroupHost {
 }
 
 /** The process groups of a node: submitting through it, publishing group messages on its bus. */
-export function groupHostOf(node: NodeRuntime, publishOn: (subject: string, body: unknown) => void): GroupHost {
+export function groupHostOf(node: NodeRuntime, publishOn: (subject: string, body: unknown) => void, inspect: (e: XInspectionEvent) => void): GroupHost {
   return new GroupHost({
     id: node.id,
     cluster: node.cluster,
@@ -171,5 +173,6 @@ export function groupHostOf(node: NodeRuntime, publishOn: (subject: string, body
     publishOn,
     emit: (event, ...args) => node.emit(event, ...args),
     on: (event, fn) => node.on(event, fn),
+    inspect,
   });
 }

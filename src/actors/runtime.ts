@@ -93,7 +93,7 @@ export class NodeRuntime implements NodeHost {
       deliver: (id, op) => this.deliverSubmission(id, op),
       epoch: () => this.epoch,
     });
-    this.groups = groupHostOf(this, (subject, body) => this.send1(subject, 'group-message', body));
+    this.groups = groupHostOf(this, (subject, body) => this.send1(subject, 'group-message', body), (e) => this.observe(e));
     // epoch 0: application traffic, which must never raise a node's epoch (a voter's promised
     // epoch would depose the manager) nor be fenced
     this.actors = new HostedActorRuntime(this, { publish: (subject, type, body) => this.send1(subject, type, body, 0), inspect: (e) => this.observe(e) });
