@@ -12,7 +12,7 @@
 import type { NodeRuntime } from '../actors/runtime.js';
 import { startMetricsServer, type MetricsServer } from '../admin/metrics.js';
 import type { NatsTransportOptions } from '../bus/nats.js';
-import { createLogger, type Logger } from '../log.js';
+import { chosenLogLevel, createLogger, type Logger } from '../log.js';
 import { DataDirLockedError } from '../persistence/dirLock.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, out } from './common.js';
 import { connectionOptions } from './connection.js';
@@ -27,7 +27,8 @@ const DEFAULT_RECONNECT_WAIT_MS = 250;
 
 export async function runNode(opts: NodeCommandOptions): Promise<number> {
   // the node and the transport add `node` themselves: given a logger bound to it, pino would repeat the key
-  const base = createLogger({ bindings: { cluster: opts.cluster } });
+  // a long-running node logs what an operator reads its log for (roles, membership, reconnects) at info
+  const base = createLogger({ level: chosenLogLevel() ?? 'info', bindings: { cluster: opts.cluster } });
   const logger = base.child({ node: opts.id });
   // an unreadable credentials file is bad input (exit 2, naming the flag)
   const connectOptions: NatsTransportOptions = transportOptions(opts, base);
