@@ -19,8 +19,10 @@ export function provideFollower(host: NodeHost, reportConflict: (from: string, s
           host.logger.error('follower: records do not continue the log', { error: String(e) });
           return;
         }
-        cut
-          .then(() => r.persist(records))
+        // queued now, right behind the truncate: a coordinator's append (this node may lead
+        // next) cannot slip in between and reach the store ahead of these records
+        const written = r.persist(records);
+        Promise.all([cut, written])
           .then(
             () => host.toActor('follower', { type: 'WRITTEN', upTo: p.upTo }),
             (e) => host.storeFailed('append', e),
