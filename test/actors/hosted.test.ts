@@ -269,3 +269,24 @@ test('when a host joins or leaves, only the keys it wins or held move; the other
   for (const k of keys.filter((k) => !moved.includes(k))) t.is(final.get(k)!.since, before.get(k)!.since, `${k} kept its activation through the leave`);
   t.deepEqual(checkActorChains(c.log.commits, []), []);
 });
+
+test('a registration that fails is tried again by itself: the type gets hosted without any other commit', async (t) => {
+  const c = actorCluster(['n1', 'n2', 'n3'], [counter]);
+  await c.startAll();
+  // n3's first submission of its registration times out (a busy cluster), and nothing else is committed
+  const n3 = c.node('n3');
+  const update = n3.update.bind(n3);
+  let failed = 0;
+  n3.update = ((op: Parameters<typeof update>[0]) => {
+    if (failed === 0 && JSON.stringify(op).includes('actorTypes')) {
+      failed++;
+      return Promise.reject(new GlupError('TIMEOUT', 'injected: not committed in time'));
+    }
+    return update(op);
+  }) as typeof n3.update;
+  n3.actors.define('late', counterMachine, { placement: 'sharded' });
+  await c.net.runUntil(() => c.live().every((n) => registrationsOf(n.db, 'late').n3), { timeoutMs: 5000 });
+  t.is(failed, 1);
+  const r = await c.within(c.node('n1').actors.ref('late', 'x').ask({ type: 'INC' }));
+  t.like(r, { context: { count: 1 } });
+});

@@ -276,9 +276,13 @@ export class HostedActorRuntime implements HostedActors {
           this.register();
         },
         (e: unknown) => {
-          this.registering.delete(type);
-          // a later commit or role change tries again
           this.node.logger.debug('actor type registration failed', { type, error: String(e) });
+          // tried again after a pause: a node that rejoins a busy cluster may time out here, and
+          // nothing else may come that would try again, so the type would stay unhosted there
+          this.node.clock.setTimeout(() => {
+            this.registering.delete(type);
+            this.register();
+          }, this.node.settings.retransmitMs);
         },
       );
     }
