@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { natsTransport, type NatsTransport } from '../bus/nats.js';
 import type { DashboardOptions } from '../cli/dashboard.js';
-import { connectionOptions } from '../cli/dashboard.js';
+import { connectionOptions } from '../cli/connection.js';
 import { DEFAULT_NATS_URL, EXIT_FAILED, EXIT_OK, log, out } from '../cli/common.js';
 import { readTraceFile } from '../scenario/trace.js';
 import { machineCharts, traceData, type DashboardData } from './data.js';
