@@ -22,7 +22,6 @@ export interface Counters {
   updatesCommitted: number;
   conflicts: number;
   fencedMessages: number;
-  storeErrors: number;
   /** Membership changes refused from other nodes (refusedChange). */
   refusedSubmissions: number;
   [name: string]: number;

@@ -53,7 +53,6 @@ const COUNTERS: Record<string, [string, string]> = {
   conflicts: ['glup_conflicts_total', 'Updates discarded when two sides of a split met again (quorum: none).'],
   fencedMessages: ['glup_fenced_messages_total', 'Manager messages ignored because their epoch was older than the highest seen.'],
   refusedSubmissions: ['glup_refused_submissions_total', 'Membership changes the manager refused from other nodes (only one removal, of a member, may be asked for).'],
-  storeErrors: ['glup_store_errors_total', 'Store writes that failed on this node.'],
   pausesDiscounted: ['glup_pauses_discounted_total', 'Late ticks (this process was paused) whose delay was not counted as silence of the other nodes.'],
 };
 
