@@ -21,6 +21,7 @@ import type { Store } from '../src/persistence/store.js';
 import { realRunUntil } from '../src/bus/realTime.js';
 import { startNatsServer } from '../test/helpers/natsServer.js';
 import { isMain, latencySummary, round, writeBenchResults } from './run.js';
+import { closedLoop } from './stats.js';
 
 const HEARTBEAT_MS = 100;
 const CELL_MS = 3_000;
@@ -87,43 +88,19 @@ export async function natsCluster(
  */
 export async function measureUpdates(node: NodeRuntime, inFlight: number, durationMs: number, cluster: NodeRuntime[] = [node]) {
   const sentBy = () => cluster.reduce((a, n) => a + n.metrics.messagesSent, 0);
-  const latencies: number[] = [];
-  const errors = new Map<string, number>();
-  let measuring = false;
-  let stop = false;
-  const loop = async (w: number) => {
-    for (let i = 0; !stop; i++) {
-      const t0 = performance.now();
-      try {
-        await node.update({ set: { path: `bench.k${w}`, value: i } });
-        if (measuring) latencies.push(performance.now() - t0);
-      } catch (e) {
-        const code = (e as { code?: string }).code ?? String(e);
-        errors.set(code, (errors.get(code) ?? 0) + 1);
-      }
-    }
-  };
-  const loops = Array.from({ length: inFlight }, (_, w) => loop(w));
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
-  measuring = true;
-  const sentAtStart = sentBy();
-  const startedAt = performance.now();
-  await new Promise((r) => setTimeout(r, durationMs));
-  measuring = false;
-  const seconds = (performance.now() - startedAt) / 1000;
-  const committed = latencies.length;
+  let sentAtStart = 0;
+  const r = await closedLoop((lane, i) => node.update({ set: { path: `bench.k${lane}`, value: i } }), { inFlight, warmupMs: WARMUP_MS, durationMs, onMeasure: () => (sentAtStart = sentBy()) });
   const messagesSent = sentBy() - sentAtStart;
-  stop = true;
-  await Promise.all(loops);
+  const committed = r.latencies.length;
   return {
     inFlight,
-    seconds: round(seconds),
+    seconds: round(r.seconds),
     committed,
-    updatesPerSecond: Math.round(committed / seconds),
-    latency: latencySummary(latencies),
+    updatesPerSecond: Math.round(committed / r.seconds),
+    latency: latencySummary(r.latencies),
     /** Bus messages sent by all nodes per committed update (heartbeats included): how much batching saves. */
     messagesPerUpdate: committed ? round(messagesSent / committed, 2) : null,
-    errors: Object.fromEntries(errors),
+    errors: r.errors,
   };
 }
 

@@ -27,7 +27,7 @@ import { connect } from '@nats-io/transport-node';
 import { startNatsServer } from '../test/helpers/natsServer.js';
 import { EtcdCluster, ensureEtcd, etcdPut, etcdVersion } from './etcd.js';
 import { GlupProcCluster } from './glupProcs.js';
-import { latencySummary, round } from './stats.js';
+import { closedLoop, latencySummary, round } from './stats.js';
 import { renderResultsMd } from './peersReport.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -55,35 +55,9 @@ type Put = (key: string, value: string) => Promise<unknown>;
 
 /** `inFlight` loops writing `key(i)` for `cellMs` after a warm-up; latency of each put, errors counted. */
 export async function measurePuts(put: Put, inFlight: number, plan: PeersPlan) {
-  const latencies: number[] = [];
-  const errors = new Map<string, number>();
-  let measuring = false;
-  let stop = false;
-  const loop = async (w: number) => {
-    for (let i = 0; !stop; i++) {
-      const t0 = performance.now();
-      try {
-        await put(`bench/k${inFlight === 1 ? i % KEYS_REUSED : w}`, VALUE);
-        if (measuring) latencies.push(performance.now() - t0);
-      } catch (e) {
-        const code = (e as { code?: string }).code ?? (e as Error).message.slice(0, 60);
-        errors.set(code, (errors.get(code) ?? 0) + 1);
-        // a put that fails at once must not starve the timer that ends the cell
-        await sleep(1);
-      }
-    }
-  };
-  const loops = Array.from({ length: inFlight }, (_, w) => loop(w));
-  await sleep(plan.warmupMs);
-  measuring = true;
-  const t0 = performance.now();
-  await sleep(plan.cellMs);
-  measuring = false;
-  const seconds = (performance.now() - t0) / 1000;
-  const done = latencies.length;
-  stop = true;
-  await Promise.all(loops);
-  return { inFlight, seconds: round(seconds), updatesPerSecond: Math.round(done / seconds), latency: latencySummary(latencies), errors: Object.fromEntries(errors) };
+  const key = (lane: number, i: number) => `bench/k${inFlight === 1 ? i % KEYS_REUSED : lane}`;
+  const r = await closedLoop((lane, i) => put(key(lane, i), VALUE), { inFlight, warmupMs: plan.warmupMs, durationMs: plan.cellMs });
+  return { inFlight, seconds: round(r.seconds), updatesPerSecond: Math.round(r.latencies.length / r.seconds), latency: latencySummary(r.latencies), errors: r.errors };
 }
 
 /** 64 loops writing new keys until `distinctKeys` or the time cap: updates/s for each window of keys. */

@@ -19,3 +19,53 @@ export function latencySummary(samples: number[]) {
     minMs: round(sorted[0]!),
   };
 }
+
+export interface ClosedLoopResult {
+  seconds: number;
+  /** Latency in ms of every operation that completed while measuring. */
+  latencies: number[];
+  /** Failed operations by error code (or the start of the message). */
+  errors: Record<string, number>;
+}
+
+/**
+ * `inFlight` closed loops: each runs `op(lane, i)` and awaits it before the next. The first
+ * `warmupMs` are not measured; then every completed operation for `durationMs` counts.
+ * Errors are counted, not thrown, so a stalled cell shows as errors. `onMeasure` runs when
+ * measuring starts (a counter's starting value).
+ */
+export async function closedLoop(
+  op: (lane: number, i: number) => Promise<unknown>,
+  opts: { inFlight: number; warmupMs: number; durationMs: number; onMeasure?: () => void },
+): Promise<ClosedLoopResult> {
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let measuring = false;
+  let stop = false;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const loop = async (lane: number) => {
+    for (let i = 0; !stop; i++) {
+      const t0 = performance.now();
+      try {
+        await op(lane, i);
+        if (measuring) latencies.push(performance.now() - t0);
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? (e as Error).message?.slice(0, 60) ?? String(e);
+        errors[code] = (errors[code] ?? 0) + 1;
+        // an operation that fails at once must not starve the timer that ends the cell
+        await sleep(1);
+      }
+    }
+  };
+  const loops = Array.from({ length: opts.inFlight }, (_, lane) => loop(lane));
+  await sleep(opts.warmupMs);
+  opts.onMeasure?.();
+  measuring = true;
+  const t0 = performance.now();
+  await sleep(opts.durationMs);
+  measuring = false;
+  const seconds = (performance.now() - t0) / 1000;
+  stop = true;
+  await Promise.all(loops);
+  return { seconds, latencies, errors };
+}
