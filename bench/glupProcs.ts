@@ -40,19 +40,24 @@ export class GlupProcCluster {
   private readonly root: string;
   private waiters = new Set<() => void>();
   private tool: { transport: Transport; bus: Bus; as: string } | null = null;
+  private readonly listeners = new Set<(node: GlupProc, event: Record<string, unknown>, at: number) => void>();
 
   private constructor(
     readonly natsUrl: string,
     readonly cluster: string,
     readonly heartbeatMs: number,
     readonly missedHeartbeats: number,
+    private readonly extra: { args: string[]; env: Record<string, string> },
   ) {
     this.root = mkdtempSync(join(tmpdir(), 'glup-bench-nodes-'));
   }
 
   /** `size` node processes started together; resolves once there are a manager, a backup and clients. */
-  static async start(natsUrl: string, opts: { cluster: string; size?: number; heartbeatMs: number; missedHeartbeats?: number; timeoutMs?: number }): Promise<GlupProcCluster> {
-    const c = new GlupProcCluster(natsUrl, opts.cluster, opts.heartbeatMs, opts.missedHeartbeats ?? 3);
+  static async start(
+    natsUrl: string,
+    opts: { cluster: string; size?: number; heartbeatMs: number; missedHeartbeats?: number; timeoutMs?: number; args?: string[]; env?: Record<string, string> },
+  ): Promise<GlupProcCluster> {
+    const c = new GlupProcCluster(natsUrl, opts.cluster, opts.heartbeatMs, opts.missedHeartbeats ?? 3, { args: opts.args ?? [], env: opts.env ?? {} });
     const size = opts.size ?? 3;
     for (let i = 1; i <= size; i++) c.nodes.push({ id: `n${i}`, dataDir: join(c.root, `n${i}`), process: null, role: 'stopped', epoch: 0 });
     for (const n of c.nodes) c.spawn(n);
@@ -76,8 +81,9 @@ export class GlupProcCluster {
       '--heartbeat-ms', String(this.heartbeatMs),
       '--missed-heartbeats', String(this.missedHeartbeats),
       '--initial-members', ids,
+      ...this.extra.args,
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GLUP_LOG_LEVEL: 'error' } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GLUP_LOG_LEVEL: 'error', ...this.extra.env } });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -88,7 +94,9 @@ export class GlupProcCluster {
       } catch {
         return;
       }
-      if (ev.event !== 'role' || n.process !== child) return;
+      if (n.process !== child) return;
+      for (const l of this.listeners) l(n, ev, at);
+      if (ev.event !== 'role') return;
       n.role = String(ev.role);
       n.epoch = Number(ev.epoch ?? 0);
       this.events.push({ node: n.id, role: n.role, epoch: n.epoch, at });
@@ -98,11 +106,17 @@ export class GlupProcCluster {
       if (n.process !== child) return;
       n.process = null;
       n.role = 'stopped';
-      if (code && !signal) console.error(`glup node ${n.id} exited with ${code}: ${stderr}`);
+      // not through kill(): nothing asked it to stop
+      console.error(`glup node ${n.id} exited by itself (code ${code}, signal ${signal}): ${stderr}`);
       for (const w of [...this.waiters]) w();
     });
     n.process = child;
     n.role = 'starting';
+  }
+
+  /** Every JSON line a live node process prints on stdout, stamped when it arrived here. */
+  onEvent(listener: (node: GlupProc, event: Record<string, unknown>, at: number) => void): void {
+    this.listeners.add(listener);
   }
 
   live(): GlupProc[] {
@@ -183,7 +197,7 @@ export class GlupProcCluster {
       this.tool = null;
     }
     const exits = this.nodes.map((n) => (n.process ? new Promise((r) => n.process!.once('exit', r)) : null));
-    for (const n of this.nodes) n.process?.kill('SIGKILL');
+    for (const n of this.nodes) this.kill(n);
     await Promise.all(exits);
     rmSync(this.root, { recursive: true, force: true });
   }
