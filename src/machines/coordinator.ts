@@ -29,6 +29,8 @@ export interface CoordinatorInput {
   previousMembers: string[];
   /** Nodes heard in the ballot that made this manager: the backup is chosen among them. */
   live: string[];
+  /** The manager a takeover replaced: declared failed from the start, its removal queued (docs/protocol.md 4.4). */
+  lost: string[];
   /** A new cluster's first record records these members (formation); null for a formed cluster. */
   formation: NodeFacts[] | null;
   /** The cluster-wide settings a founding manager records. */
@@ -94,6 +96,26 @@ const others = (c: CoordinatorContext) => {
   const previous = c.lastChangeSeq > c.log.commitSeq ? c.previousMembers : [];
   return [...new Set([...Object.keys(c.members), ...previous, ...Object.keys(c.learners)])].filter((id) => id !== c.self);
 };
+
+function startingContext(input: CoordinatorInput): CoordinatorContext {
+  const c: CoordinatorContext = {
+    ...input,
+    durable: input.log.lastSeq,
+    ownFirstSeq: 0,
+    previousMembers: input.previousMembers,
+    match: {},
+    progress: {},
+    copies: {},
+    failed: input.lost.filter((id) => input.members[id] && id !== input.self),
+    learners: {},
+    queue: [rolesRecord(input)],
+    changes: [],
+    sequencing: null,
+    batches: [],
+  };
+  // the replaced manager's removal waits behind the roles record, like any failed member's
+  return { ...c, changes: c.failed.map((id) => removal(c, id, 'failed')) };
+}
 
 function pointOf(c: CoordinatorContext): number {
   return commitPoint({
@@ -266,21 +288,7 @@ export const coordinatorMachine = setup({
   },
 }).createMachine({
   id: 'coordinator',
-  context: ({ input }) => ({
-    ...input,
-    durable: input.log.lastSeq,
-    ownFirstSeq: 0,
-    previousMembers: input.previousMembers,
-    match: {},
-    progress: {},
-    copies: {},
-    failed: [],
-    learners: {},
-    queue: [rolesRecord(input)],
-    changes: [],
-    sequencing: null,
-    batches: [],
-  }),
+  context: ({ input }) => startingContext(input),
   on: {
     SUBMIT: [
       { guard: 'refusedChange', actions: { type: 'refuseSubmission', params: ({ context, event }) => refusalOf(context, event) } },

@@ -60,7 +60,8 @@ export type ElectionEvent =
   | { type: 'VOTE_REPLY'; from: string; term: number; granted: boolean; epoch: number; at: number };
 
 /** `live`: the voters and every node heard lately: the new manager picks its backup among them. */
-export type ElectionOutput = { won: true; epoch: number; voters: string[]; live: string[]; position: LogPosition } | { won: false };
+/** `lost` is always empty: an election has no ballot that found anyone silent (see TakeoverOutput). */
+export type ElectionOutput = { won: true; epoch: number; voters: string[]; live: string[]; lost: string[]; position: LogPosition } | { won: false };
 
 /** Where a catch-up left the log: its position and the newest membership it now holds. */
 export interface CaughtUp {
@@ -263,7 +264,7 @@ export const electionMachine = setup({
   },
   output: ({ context }) =>
     context.votes.length && isMajority(context.votes, countingSet(context), context.quorum)
-      ? { won: true, epoch: context.term, voters: context.votes, live: [...new Set([...context.votes, ...fresh(context).map((p) => p.id)])], position: context.position }
+      ? { won: true, epoch: context.term, voters: context.votes, live: [...new Set([...context.votes, ...fresh(context).map((p) => p.id)])], lost: [], position: context.position }
       : { won: false },
 });
 

@@ -104,7 +104,7 @@ export const nodeMachine = setup({
     forwardToCoordinator: sendTo('coordinator', ({ event }) => event as never),
     assumeLeadership: assign(({ event }) => {
       const out = (event as unknown as { output: ElectionOutput | TakeoverOutput }).output;
-      return out.won ? { leadership: { epoch: out.epoch, voters: out.voters, live: out.live }, followed: null, handover: null, earlyGrants: [] } : {};
+      return out.won ? { leadership: { epoch: out.epoch, voters: out.voters, live: out.live, lost: out.lost }, followed: null, handover: null, earlyGrants: [] } : {};
     }),
     chooseSuccessor: assign(({ context }) => ({ successor: successorOf(context) })),
     markLeaving: assign({ leaving: true }),

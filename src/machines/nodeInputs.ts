@@ -74,6 +74,7 @@ export function coordinatorInput(c: NodeContext, formation: NodeFacts[] | null):
     lastChangeSeq: c.lastChangeSeq,
     previousMembers: c.previousMembers,
     live: c.leadership!.live,
+    lost: c.leadership!.lost,
     formation,
     settings: formation ? c.settings.cluster : null,
     retransmitMs: c.settings.retransmitMs,

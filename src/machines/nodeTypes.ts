@@ -46,7 +46,8 @@ export interface NodeContext {
   /** `membershipSeq`: the manager's last committed membership change: this node's view is current once it committed that far. */
   followed: { manager: string; epoch: number; membershipSeq: number } | null;
   /** The ballot that made this node manager. */
-  leadership: { epoch: number; voters: string[]; live: string[] } | null;
+  /** `lost`: the manager a takeover replaced (its coordinator does not wait for it). */
+  leadership: { epoch: number; voters: string[]; live: string[]; lost: string[] } | null;
   /** Heartbeat intervals since the manager was heard, and whether that means it is lost. */
   managerMissed: number;
   managerLost: boolean;

@@ -41,8 +41,12 @@ export type TakeoverEvent =
   | { type: 'ASK_REPLY'; from: string; term: number; lost: boolean; position: LogPosition }
   | { type: 'PROMISE_REPLY'; from: string; term: number; granted: boolean };
 
-/** `live`: the members a new manager may pick its backup from (all but the manager it replaces). */
-export type TakeoverOutput = { won: true; epoch: number; voters: string[]; live: string[]; position: LogPosition } | { won: false };
+/**
+ * `live`: the members a new manager may pick its backup from (all but the manager it replaces).
+ * `lost`: the manager a takeover replaced, which a majority found silent (docs/protocol.md 4.4):
+ * the new coordinator does not wait for it. A handover loses nobody.
+ */
+export type TakeoverOutput = { won: true; epoch: number; voters: string[]; live: string[]; lost: string[]; position: LogPosition } | { won: false };
 
 export interface AskParams {
   term: number;
@@ -181,7 +185,7 @@ export const takeoverMachine = setup({
   },
   output: ({ context }) =>
     isMajority(context.grants, context.members, context.quorum)
-      ? { won: true, epoch: context.term, voters: context.grants, live: context.members.filter((m) => m !== context.manager), position: context.position }
+      ? { won: true, epoch: context.term, voters: context.grants, live: context.members.filter((m) => m !== context.manager), lost: context.kind === 'takeover' && context.manager ? [context.manager] : [], position: context.position }
       : { won: false },
 });
 

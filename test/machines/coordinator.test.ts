@@ -21,6 +21,7 @@ const input = (over: Partial<CoordinatorInput> = {}): CoordinatorInput => ({
   lastChangeSeq: 1,
   previousMembers: [],
   live: ['n1', 'n2', 'n3'],
+  lost: [],
   formation: null,
   settings: null,
   retransmitMs: 50,
@@ -88,6 +89,28 @@ test('a slow member holds commits back until it is declared failed; then a major
   t.deepEqual(params(actions, 'commit'), [], 'n3 is not failed: it is waited for');
   [s, actions] = step(s, { type: 'MEMBERS_FAILED', ids: ['n3'] });
   t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }]);
+});
+
+test('after a takeover the replaced manager is not waited for: the roles record commits with a majority, then its removal', (t) => {
+  // n2 took over from n3 (the backup's takeover: a majority found n3 silent)
+  let [s] = initialTransition(m, input({ lost: ['n3'], live: ['n1', 'n2'] }));
+  let actions;
+  t.deepEqual(s.context.failed, ['n3']);
+  [s] = step(s, sequenced(['n1:epoch:2', 3]));
+  [s] = step(s, { type: 'WRITTEN', upTo: 3 });
+  [s, actions] = step(s, ack('n2', 3));
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }], 'committed without n3, with no unanswered copies counted');
+  t.like(params(actions, 'sequence')[0], { batch: [{ op: { membership: { remove: [{ id: 'n3', reason: 'failed' }] } } }] });
+});
+
+test('a manager that lost nobody in its ballot waits for every member, as before', (t) => {
+  let [s] = initialTransition(m, input({ lost: [] }));
+  let actions;
+  [s] = step(s, sequenced(['n1:epoch:2', 3]));
+  [s] = step(s, { type: 'WRITTEN', upTo: 3 });
+  [s, actions] = step(s, ack('n2', 3));
+  t.deepEqual(params(actions, 'commit'), []);
+  t.deepEqual(s.context.changes, []);
 });
 
 test('one member of three holding a record is no majority, even with the rest failed', (t) => {

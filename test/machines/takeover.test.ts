@@ -116,7 +116,7 @@ test('it wins only with promises from a majority of the membership', (t) => {
   t.deepEqual(s.value, { ballot: 'promising' }, 'a refusal, a promise of another epoch and a repeated promise do not count');
   [s] = grant(s, 'n4');
   t.is(s.value, 'won');
-  t.deepEqual(s.output, { won: true, epoch: 5, voters: ['n2', 'n3', 'n4'], live: ['n2', 'n3', 'n4', 'n5'], position: pos(6) });
+  t.deepEqual(s.output, { won: true, epoch: 5, voters: ['n2', 'n3', 'n4'], live: ['n2', 'n3', 'n4', 'n5'], lost: ['n1'], position: pos(6) }, 'the replaced manager is lost: the new coordinator does not wait for it');
 });
 
 test('unanswered promises are asked for again; without a majority within M heartbeats the ballot is denied', (t) => {
@@ -142,6 +142,7 @@ test('a handover skips the question: it records the epoch and asks every member,
   t.deepEqual(asked(m, actions), [{ type: 'requestPromises', params: { term: 5, to: ['n3', 'n4', 'n5'], position: pos(6) } }]);
   [s] = grant(s, 'n4');
   t.is(s.value, 'won');
+  t.like(s.output, { won: true, lost: [] }, 'the leaving manager is alive: nobody is lost');
 });
 
 test('a handover\'s promises that arrive while the epoch is being recorded are kept', (t) => {
