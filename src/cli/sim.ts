@@ -69,7 +69,7 @@ export function register(program: Command): void {
         .default([...SIM_WORKLOADS], 'all'),
     )
     .option('--shrink-runs <n>', 'runs spent shrinking each failing seed (0: no shrinking; default 150, 0 with --coverage)', intArg(0))
-    .option('--out-dir <dir>', 'where sim-failure-<seed>.yaml files go (default: the working directory)')
+    .option('--out-dir <dir>', 'where sim-failure-<seed>.yaml files go, made when missing (default: the working directory)')
     .option('--check <file>', 'run this scenario file with the invariant checkers instead of generated seeds')
     .option('--coverage <file>', 'also run the scenario scripts and write statechart transition coverage to this file (.json or Markdown)')
     .option('--scenarios <dir>', 'scenario scripts for --coverage', 'scenarios')

@@ -6,7 +6,7 @@
  * run) and `sim-failure-<seed>.original.yaml` (the whole run). With `workers`, the seeds
  * are spread over child processes (src/sim/pool.ts).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InspectionEvent } from '../actors/types.js';
 import { validateScenarioValue } from '../scenario/parse.js';
@@ -121,6 +121,8 @@ export async function runSeed(seed: number, opts: SimOptions, tuning: SimTuning 
           first,
         )
       : null;
+  // --out-dir is made when missing: a failure must never be lost to an absent directory
+  await mkdir(outDir, { recursive: true });
   const file = join(outDir, `sim-failure-${seed}.yaml`);
   if (shrunk && shrunk.bodyAfter < shrunk.bodyBefore) {
     const original = join(outDir, `sim-failure-${seed}.original.yaml`);
