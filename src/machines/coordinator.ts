@@ -148,6 +148,9 @@ function batchOf(c: CoordinatorContext): Submission[] {
 
 const queued = (c: CoordinatorContext, id: string) => c.queue.some((s) => s.id === id) || c.changes.some((s) => s.id === id) || !!c.sequencing?.some((s) => s.id === id);
 
+/** What every retransmission interval does, serving or draining. */
+const RETRANSMIT = ['countCopies', 'declareFailed', { type: 'resend', params: ({ context }: { context: CoordinatorContext }) => resendParams(context) }] as const;
+
 export const coordinatorMachine = setup({
   types: {
     input: {} as CoordinatorInput,
@@ -328,19 +331,15 @@ export const coordinatorMachine = setup({
       states: {
         // every retransmitMs: members behind get what they lack; M unanswered copies → failed
         shipping: {
-          after: {
-            retransmit: {
-              actions: ['countCopies', 'declareFailed', { type: 'resend', params: ({ context }) => resendParams(context) }],
-              target: 'shipping',
-              reenter: true,
-            },
-          },
+          after: { retransmit: { actions: RETRANSMIT, target: 'shipping', reenter: true } },
         },
       },
     },
     // handing over: nothing new is numbered; what is in flight commits
+    // it still re-sends and declares silent members failed, or a lost copy would hold the drain forever
     draining: {
       always: { guard: 'allCommitted', target: 'drained' },
+      after: { retransmit: { actions: RETRANSMIT, target: 'draining', reenter: true } },
     },
     drained: { type: 'final', entry: 'reportDrained' },
   },

@@ -220,6 +220,21 @@ test('a member that never acked under this manager is declared failed after M un
   t.deepEqual(s.context.failed, ['n3']);
 });
 
+test('draining still re-sends what a member lacks, and a member silent for M copies no longer holds the drain', (t) => {
+  let s = started();
+  let actions: Actions = [];
+  [s] = step(s, ack('n3', 2));
+  [s] = step(s, { type: 'DRAIN' });
+  [s] = step(s, ack('n2', 3));
+  t.is(s.value, 'draining', 'n3 has not acked the record in flight');
+  for (let i = 0; i < 3; i++) {
+    [s, actions] = fire(m, s, 'retransmit');
+    t.deepEqual(params(actions, 'resend'), [{ targets: [{ id: 'n3', from: 3 }], to: 3 }], `copy ${i + 1} to n3 while draining`);
+  }
+  t.deepEqual(s.context.failed, ['n3']);
+  t.is(s.value, 'drained', 'committed without n3: the handover can go on');
+});
+
 test('draining numbers nothing new and reports once everything in flight committed', (t) => {
   let s = started();
   let actions;
