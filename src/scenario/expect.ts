@@ -48,7 +48,7 @@ export function evaluateConditions(conds: Conditions, view: ClusterView): Condit
   if (conds.failoverMs !== undefined) {
     const last = view.lastFailoverMs;
     if (last === null) failures.push(`failoverMs: expected at most ${conds.failoverMs.max} ms, no failover was measured`);
-    else if (last > conds.failoverMs.max) failures.push(`failoverMs: expected at most ${conds.failoverMs.max} ms, the last failover took ${round(last)} ms`);
+    else if (last > conds.failoverMs.max) failures.push(`failoverMs: expected at most ${conds.failoverMs.max} ms, the last failover took ${roundMs(last)} ms`);
   }
   if (conds.logLength !== undefined) {
     const { node: id, min, max } = conds.logLength;
@@ -159,7 +159,8 @@ function memberNode(member: string): string {
   return member.slice(member.indexOf('@') + 1);
 }
 
-function round(ms: number): number {
+/** Milliseconds to the microsecond, as traces and summaries print them. */
+export function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 

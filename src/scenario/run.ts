@@ -7,6 +7,7 @@
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InspectionEvent as XInspectionEvent } from 'xstate';
 import { createNode } from '../actors/createNode.js';
 import type { NodeRuntime } from '../actors/runtime.js';
 import type { GroupView } from '../actors/types.js';
@@ -20,7 +21,7 @@ import type { Store } from '../persistence/store.js';
 import type { DataOp } from '../db/types.js';
 import { chosenLogLevel, silentLogger, createLogger, type Logger } from '../log.js';
 import { memoryDriver, natsDriver } from './driver.js';
-import { evaluateConditions, nodeView } from './expect.js';
+import { evaluateConditions, nodeView, roundMs } from './expect.js';
 import { expectOutcome, StepFailure } from './stepOutcome.js';
 import { buildSummary } from './summary.js';
 import { TraceRecorder, commitLine, inspectionLine, type TraceEventLine } from './trace.js';
@@ -58,6 +59,8 @@ export interface RunHooks {
   onStep?: (i: number, step: Step, ok: boolean, t: number, outcome?: StepOutcome) => void;
   /** A process joined by a `join` step was told a view of its group (glup sim's invariant 5). */
   onGroupView?: (node: string, member: string, view: GroupView) => void;
+  /** XState's own inspection events of every node's actors (createNode's `inspect`; glup sim --coverage). */
+  xstateInspect?: (e: XInspectionEvent) => void;
 }
 
 export interface StepOutcome {
@@ -156,20 +159,21 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
       quorum: c.quorum,
       snapshotEvery: c.snapshotEvery,
       maxUpdateBytes: c.maxUpdateBytes,
+      ...(hooks.xstateInspect && { inspect: hooks.xstateInspect }),
     });
     defineDemoActors(node, c.actors);
     nodes.set(id, node);
     hooks.onNode?.(id, node);
     status.set(id, 'live');
     if (opts.inspect !== false) {
-      node.inspect((e) => record({ ...inspectionLine(e), t: round(e.t - clockBase) }));
-      node.on('update', (r) => record(commitLine(id, r, round(driver.now()))));
+      node.inspect((e) => record({ ...inspectionLine(e), t: roundMs(e.t - clockBase) }));
+      node.on('update', (r) => record(commitLine(id, r, roundMs(driver.now()))));
     }
     node.on('role', (role: string) => {
-      const t = round(driver.now());
+      const t = roundMs(driver.now());
       record({ kind: 'role', node: id, role: role as never, epoch: node.epoch, t });
       if (role === 'manager' && pendingFailoverSince !== null) {
-        lastFailoverMs = round((node.lastTakeoverAt ?? driver.clock.now()) - pendingFailoverSince);
+        lastFailoverMs = roundMs((node.lastTakeoverAt ?? driver.clock.now()) - pendingFailoverSince);
         failoverMs.push(lastFailoverMs);
         pendingFailoverSince = null;
       }
@@ -183,7 +187,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
   };
 
   const view = (): ClusterView => {
-    const out: ClusterView = { t: round(driver.now()), nodes: {}, lastFailoverMs };
+    const out: ClusterView = { t: roundMs(driver.now()), nodes: {}, lastFailoverMs };
     for (const [id, node] of nodes) {
       out.nodes[id] = nodeView(node as never, {
         status: status.get(id)!,
@@ -344,13 +348,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
       try {
         await runStep(step);
         outcome.push({ step, ok: true });
-        record({ kind: 'step', i, step, ok: true, t: round(driver.now()) });
+        record({ kind: 'step', i, step, ok: true, t: roundMs(driver.now()) });
         hooks.onStep?.(i, step, true, driver.now(), stepValue === undefined ? undefined : { value: stepValue });
       } catch (e) {
         const msg = e instanceof StepFailure ? e.message : e instanceof Error ? e.message : String(e);
         const code = e instanceof StepFailure ? e.code : e instanceof GlupError ? e.code : undefined;
         outcome.push({ step, ok: false });
-        record({ kind: 'step', i, step, ok: false, t: round(driver.now()), error: msg });
+        record({ kind: 'step', i, step, ok: false, t: roundMs(driver.now()), error: msg });
         hooks.onStep?.(i, step, false, driver.now(), { error: msg, ...(code ? { code } : {}) });
         passed = false;
         if (!(opts.keepGoing && mayFail.has(stepKind(step)))) break;
@@ -393,8 +397,3 @@ export async function runScenario(scenario: Scenario, opts: RunOptions, hooks: R
   });
   return { summary, trace: trace.lines };
 }
-
-function round(t: number): number {
-  return Math.round(t * 1000) / 1000;
-}
-

@@ -3,7 +3,7 @@
  * printed by `npm run demo` / `glup run --timeline`.
  */
 import { sortIds } from '../ids.js';
-import { agreedManager, evaluateConditions, liveNodes, scenarioRole } from './expect.js';
+import { agreedManager, evaluateConditions, liveNodes, roundMs, scenarioRole } from './expect.js';
 import type { TraceEventLine, TraceLine } from './trace.js';
 import { stepKind, type ClusterView, type RunSummary, type Scenario, type Step, type SummaryRole, type TransportKind } from './types.js';
 
@@ -59,10 +59,6 @@ export function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
-
-function roundMs(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
 
 // ---------------------------------------------------------------------------------------

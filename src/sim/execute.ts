@@ -4,7 +4,7 @@
  * candidate the shrinker tries: a run is deterministic for its scenario, so shrinking is
  * just running again.
  */
-import type { InspectionEvent } from '../actors/types.js';
+import type { InspectionEvent } from 'xstate';
 import { runScenario } from '../scenario/run.js';
 import type { Scenario } from '../scenario/types.js';
 import { observeRun, type RunFrame, type RunObserver } from './observe.js';

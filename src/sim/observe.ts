@@ -5,7 +5,8 @@
  * public surface of a node is read (SPEC section 11), so the simulator keeps working when
  * the core behind it is replaced.
  */
-import type { GlupNode, GroupView, InspectionEvent, Role } from '../actors/types.js';
+import type { InspectionEvent as XInspectionEvent } from 'xstate';
+import type { GlupNode, GroupView, Role } from '../actors/types.js';
 import type { ClusterDb, UpdateRecord } from '../db/types.js';
 import type { Logger } from '../log.js';
 import type { RunHooks, StepOutcome } from '../scenario/run.js';
@@ -63,7 +64,7 @@ type ObservedNode = GlupNode & { readonly clock?: { now(): number } };
 
 const MAY_FAIL = new Set(['update', 'join', 'leave', 'send', 'ask', 'tell']);
 
-export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionEvent) => void } = {}): RunObserver {
+export function observeRun(frame: RunFrame, extra: { onInspect?: (e: XInspectionEvent) => void } = {}): RunObserver {
   const managers: ManagerObservation[] = [];
   const commits: CommitObservation[] = [];
   const acks: AckObservation[] = [];
@@ -139,7 +140,6 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
       lastDb = db;
     };
     node.on('update', onUpdate as (rec: UpdateRecord) => void);
-    if (extra.onInspect) node.inspect(extra.onInspect);
   };
 
   const onGroupView = (id: string, member: string, view: GroupView) => {
@@ -206,7 +206,8 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: InspectionE
   };
 
   return {
-    hooks: { onNode, onStep, onGroupView, logger: logger({}) },
+    // coverage reads XState's own events: microsteps name every transition taken, even one that only runs actions
+    hooks: { onNode, onStep, onGroupView, logger: logger({}), ...(extra.onInspect && { xstateInspect: extra.onInspect }) },
     steps,
     simulatedMs: () => lastT,
     counts: () => ({ managers: managers.length, commits: commits.length, acks: acks.length, crashes: crashes.length, views: announced.length, memberships: memberships.length, actorCommits: actorCommits.length, actorAcks: actorAcks.length }),

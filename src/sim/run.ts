@@ -8,7 +8,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { InspectionEvent } from '../actors/types.js';
+import type { InspectionEvent } from 'xstate';
 import { validateScenarioValue } from '../scenario/parse.js';
 import { generateRun, SETTLE_HEARTBEATS, SIM_HEARTBEAT_MS } from './generate.js';
 import { executeRun, frameOf } from './execute.js';
