@@ -31,7 +31,7 @@ export async function runCoverage(opts: CoverageOptions, sim: SimOptions, tuning
     const scenario = await parseScenarioFile(file);
     // jetstream stores need a NATS server: those scenarios are left out here
     if (scenario.cluster.persistence === 'jetstream') continue;
-    const result = await runScenario(scenario, { transport: 'memory' }, { onNode: (_id, node) => void node.inspect((e) => collector.observe(e)) });
+    const result = await runScenario(scenario, { transport: 'memory' }, { xstateInspect: (e) => collector.observe(e) });
     scenarios.push({ file, passed: result.summary.passed });
   }
   let summary: SimSummary | null = null;
