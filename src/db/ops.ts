@@ -7,12 +7,19 @@
  * An op that fails (CAS_FAILED, INVALID_OP) throws before anything changes: `batch` is all
  * or nothing because all its ops run inside one immer producer.
  */
-import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
+import { enablePatches, Immer, type Draft, type Patch } from 'immer';
 import { GlupError } from '../errors.js';
 import { FORBIDDEN_KEYS, formatPath, getAt, isPathPrefix, isPlainObject, parsePath, typeName } from './paths.js';
 import type { ClusterDb, DataPath, GroupRow, NodeRow, Op, SystemOp } from './types.js';
 
 enablePatches();
+
+/**
+ * immer's auto-freeze walks every key of every container an update touched (a write next to
+ * 100,000 keys visits 100,000 keys): databases here are frozen by `freezeChanged` instead,
+ * which freezes the containers on the patches' paths and the values the patches bring.
+ */
+const immer = new Immer({ autoFreeze: false });
 
 export interface ApplyContext {
   /** Submitting node: owner of the ephemeral keys the op writes. */
@@ -24,16 +31,48 @@ export interface ApplyContext {
 }
 
 export function applyOp(db: ClusterDb, op: Op, ctx: ApplyContext): { db: ClusterDb; patches: Patch[] } {
-  const [next, patches] = produceWithPatches(db, (draft) => {
+  const [next, patches] = immer.produceWithPatches(db, (draft) => {
     applyToDraft({ draft, ctx, owners: new EphemeralOwners(db) }, op);
     draft.meta.seq = ctx.seq;
   });
-  return { db: next, patches };
+  return { db: freezeChanged(next, patches), patches };
 }
 
 /** What a member does with an update record: the coordinator's patches, nothing re-interpreted. */
 export function applyRecordPatches(db: ClusterDb, patches: readonly Patch[]): ClusterDb {
-  return applyPatches(db, patches as Patch[]);
+  return freezeChanged(immer.applyPatches(db, patches as Patch[]), patches);
+}
+
+/**
+ * Freezes what `patches` changed in `db`, which holds them: every container on a patch's
+ * path (immer copied those) and the value the patch put there (a copy too). Everything else
+ * is shared with the previous database, frozen already. Cost: the path lengths, the sizes of
+ * the new values and one Object.freeze per changed container.
+ */
+function freezeChanged<T>(db: T, patches: readonly Patch[]): T {
+  Object.freeze(db);
+  for (const p of patches) {
+    let cur: unknown = db;
+    for (const seg of p.path) {
+      if (typeof cur !== 'object' || cur === null) break;
+      if (!Object.isFrozen(cur)) Object.freeze(cur);
+      cur = (cur as Record<string | number, unknown>)[seg];
+    }
+    // the value the patch put there (after a remove, whatever now sits at that index)
+    deepFreeze(cur);
+  }
+  return db;
+}
+
+/** Freezes a JSON value and everything under it, without recursion (values can nest deeply). */
+function deepFreeze(value: unknown): void {
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+  }
 }
 
 /**
