@@ -6,7 +6,7 @@
  */
 import type { ClusterDb, UpdateRecord } from '../db/types.js';
 import { emptyDb } from '../db/types.js';
-import { applyRecordPatches } from '../db/ops.js';
+import { applyRecordPatches, freezeDb } from '../db/ops.js';
 import type { SnapshotRecord, Store } from '../persistence/store.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -53,7 +53,7 @@ export class Replica {
     private readonly logger: Logger,
     private readonly snapshotEvery: number,
   ) {
-    this.db = emptyDb(cluster);
+    this.db = freezeDb(emptyDb(cluster));
     this.tentativeDb = this.db;
   }
 
@@ -104,7 +104,7 @@ export class Replica {
     this.persistedEpoch = rec.epoch ?? 0;
     await this.clock.track(this.store.setIncarnation(this.incarnation));
     this.snapshot = rec.snapshot;
-    this.db = rec.snapshot ? rec.snapshot.db : emptyDb(this.cluster);
+    this.db = freezeDb(rec.snapshot ? rec.snapshot.db : emptyDb(this.cluster));
     this.committedSeq = rec.snapshot?.seq ?? 0;
     this.committedChangeSeq = this.committedSeq;
     for (const id of rec.snapshot?.submissions ?? []) this.submissions.set(id, rec.snapshot!.seq);
@@ -272,8 +272,8 @@ export class Replica {
     this.snapshot = snap;
     this.records = [];
     this.tentativeAt.clear();
-    this.db = snap.db;
-    this.tentativeDb = snap.db;
+    this.db = freezeDb(snap.db);
+    this.tentativeDb = this.db;
     this.committedSeq = snap.seq;
     this.committedChangeSeq = snap.seq;
     this.submissions.clear();

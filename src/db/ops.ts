@@ -64,6 +64,17 @@ function freezeChanged<T>(db: T, patches: readonly Patch[]): T {
   return db;
 }
 
+/**
+ * Freezes a database that did not come from `applyOp` or `applyRecordPatches` (a snapshot
+ * read from disk or received from the manager), so that every database a replica holds is
+ * frozen all the way down: later updates freeze only what they change, and a store may
+ * keep a frozen database without copying it. Cost: the size of the unfrozen part, once.
+ */
+export function freezeDb<T>(db: T): T {
+  deepFreeze(db);
+  return db;
+}
+
 /** Freezes a JSON value and everything under it, without recursion (values can nest deeply). */
 function deepFreeze(value: unknown): void {
   const stack = [value];

@@ -46,7 +46,7 @@ test('committing reuses the database made when the record was logged, and equals
   await r.append(recs);
   const tentative3 = r.tentativeAfter(3);
   t.deepEqual(r.commitTo(3).map((x) => x.seq), [1, 2, 3]);
-  t.is(r.db, tentative3, 'no second application of the patches');
+  t.is(r.db, tentative3!, 'no second application of the patches');
   t.is(r.dbAfter.get(2)!.data.kv && (r.dbAfter.get(2)!.data.kv as Record<string, unknown>).k3, undefined, 'per-record views stay per record');
   t.deepEqual(r.db, replay('c', recs.slice(0, 3)));
   r.commitTo(5);
@@ -124,4 +124,37 @@ test('a snapshot taken while a tail is uncommitted keeps the tail and its databa
   t.deepEqual(r.snapshot?.db, replay('c', recs.slice(0, 3)));
   r.commitTo(5);
   t.deepEqual(r.db, replay('c', recs));
+});
+
+test('every database the replica holds is frozen all the way down, also one installed from a snapshot off the wire', async (t) => {
+  const source = await opened();
+  await source.append(chain(source.db, 1, 2, 'v'));
+  source.commitTo(2);
+  const wire = JSON.parse(JSON.stringify(source.committedSnapshot()));
+  const r = await opened();
+  await r.resetTo(wire);
+  t.true(Object.isFrozen(r.db.data.kv));
+  t.true(Object.isFrozen(r.db.meta));
+  t.throws(() => {
+    (r.db.data.kv as Record<string, unknown>).k1 = 'changed';
+  });
+});
+
+test('the memory store keeps a frozen snapshot database without copying it, and still copies the rest', async (t) => {
+  const store = memoryStore();
+  const r = new Replica('c', store, realClock, silentLogger(), 2);
+  await r.open();
+  await r.append(chain(r.db, 1, 2, 'v'));
+  r.commitTo(2);
+  await r.serial(async () => undefined);
+  const reopened = await store.open();
+  t.is(reopened.snapshot?.seq, 2);
+  t.deepEqual(reopened.snapshot?.db, r.db);
+  const unfrozen = { seq: 3, epoch: 1, db: JSON.parse(JSON.stringify(r.db)), submissions: ['x'] };
+  await store.writeSnapshot(unfrozen);
+  unfrozen.db.data.kv.k1 = 'mutated after the write';
+  unfrozen.submissions.push('y');
+  const again = await store.open();
+  t.is((again.snapshot?.db.data.kv as Record<string, unknown>).k1, 'v1');
+  t.deepEqual(again.snapshot?.submissions, ['x']);
 });
