@@ -264,7 +264,12 @@ export class Replica {
     const first = this.records[0];
     if (first) this.records = this.records.slice(snap.seq - first.seq + 1);
     this.index = { ...this.index, snapshotSeq: snap.seq, snapshotEpoch: snap.epoch, runs: this.index.runs.filter(([f], i, runs) => f > snap.seq || (runs[i + 1]?.[0] ?? Infinity) > snap.seq) };
-    void this.serial(() => this.store.writeSnapshot(snap));
+    // started in order (every earlier append has reached the store) but not waited for: the
+    // store writes it beside its appends, so the updates behind it do not wait for a write
+    // that costs the whole database
+    void this.serial(async () => {
+      this.clock.track(this.store.writeSnapshot(snap)).catch((e) => this.logger.warn('snapshot not written; the log still holds its records', { seq: snap.seq, error: String(e) }));
+    });
   }
 
   /** Replaces everything with a snapshot from the manager (divergent or too far behind). */
