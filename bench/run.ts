@@ -17,6 +17,8 @@ const BENCHES = [
   'bench/glup.ts',
   'bench/groups.ts',
   'bench/actors.ts',
+  // the cost per update as the database grows, up to 100,000 keys (capped at 15 minutes)
+  'bench/keysProfile.ts',
 ];
 
 // shared with bench/peers.ts, which run.ts imports (a module of its own avoids an import cycle)

@@ -6,7 +6,7 @@
  */
 import type { ClusterDb, UpdateRecord } from '../db/types.js';
 import { emptyDb } from '../db/types.js';
-import { applyRecordPatches } from '../db/ops.js';
+import { applyRecordPatches, freezeDb } from '../db/ops.js';
 import type { SnapshotRecord, Store } from '../persistence/store.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -23,6 +23,12 @@ export class Replica {
   private records: UpdateRecord[] = [];
   /** Database after every logged record, committed or not (the coordinator sequences on it). */
   tentativeDb: ClusterDb;
+  /**
+   * The database right after each uncommitted record, made once when the record is logged:
+   * committing reuses it instead of applying the patches a second time (a patch next to a
+   * container of N keys costs O(N)). Cut with the tail it belongs to (truncate, reset).
+   */
+  private readonly tentativeAt = new Map<number, ClusterDb>();
   /** Submission id → seq, for every logged record: a retried submission applies at most once. */
   readonly submissions = new Map<string, number>();
   incarnation = 0;
@@ -47,7 +53,7 @@ export class Replica {
     private readonly logger: Logger,
     private readonly snapshotEvery: number,
   ) {
-    this.db = emptyDb(cluster);
+    this.db = freezeDb(emptyDb(cluster));
     this.tentativeDb = this.db;
   }
 
@@ -98,11 +104,12 @@ export class Replica {
     this.persistedEpoch = rec.epoch ?? 0;
     await this.clock.track(this.store.setIncarnation(this.incarnation));
     this.snapshot = rec.snapshot;
-    this.db = rec.snapshot ? rec.snapshot.db : emptyDb(this.cluster);
+    this.db = freezeDb(rec.snapshot ? rec.snapshot.db : emptyDb(this.cluster));
     this.committedSeq = rec.snapshot?.seq ?? 0;
     this.committedChangeSeq = this.committedSeq;
     for (const id of rec.snapshot?.submissions ?? []) this.submissions.set(id, rec.snapshot!.seq);
     this.records = [];
+    this.tentativeAt.clear();
     this.tentativeDb = this.db;
     // the records continue the snapshot: the index must start there, or the first record
     // after a snapshot "does not continue 0" and the node cannot reopen its own log
@@ -115,15 +122,16 @@ export class Replica {
     return rec.warnings;
   }
 
-  private pushRecord(r: UpdateRecord): void {
+  private pushRecord(r: UpdateRecord, after?: ClusterDb): void {
     // patches that do not apply leave the log untouched (the caller learns of it)
-    const next = applyRecordPatches(this.tentativeDb, r.patches);
+    const next = after ?? applyRecordPatches(this.tentativeDb, r.patches);
     if (changesMembers(this.tentativeDb, next)) {
       this.lastChangeSeq = r.seq;
       this.previousMembers = Object.keys(this.tentativeDb.nodes);
     }
     this.records.push(r);
     this.tentativeDb = next;
+    this.tentativeAt.set(r.seq, next);
     this.submissions.set(r.id, r.seq);
     this.index = appended(this.index, [{ seq: r.seq, epoch: r.epoch }]);
   }
@@ -166,10 +174,12 @@ export class Replica {
   /**
    * Adds a record to the log in memory only (the coordinator sequences the next update on
    * top of it at once); `persist` makes a batch of staged records durable in one append.
+   * `after`: the database the record's patches make of `tentativeDb`, when the caller has
+   * it already (the coordinator made the patches by producing it).
    */
-  stage(r: UpdateRecord): void {
+  stage(r: UpdateRecord, after?: ClusterDb): void {
     if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
-    this.pushRecord(r);
+    this.pushRecord(r, after);
     this.onChange();
   }
 
@@ -183,7 +193,10 @@ export class Replica {
     const first = this.records[0];
     if (first && seq < this.lastSeq) {
       const dropped = this.records.splice(seq - first.seq + 1);
-      for (const r of dropped) this.submissions.delete(r.id);
+      for (const r of dropped) {
+        this.submissions.delete(r.id);
+        this.tentativeAt.delete(r.seq);
+      }
       this.rebuildTentative();
       this.rebuildIndex();
       this.onChange();
@@ -192,17 +205,13 @@ export class Replica {
   }
 
   private rebuildTentative(): void {
-    let db = this.db;
-    for (const r of this.range(this.committedSeq + 1, this.lastSeq)) db = applyRecordPatches(db, r.patches);
-    this.tentativeDb = db;
+    this.tentativeDb = this.tentativeAt.get(this.lastSeq) ?? this.db;
   }
 
   /** The database after every held record up to `seq` (for re-sending a held tail). */
   tentativeAfter(seq: number): ClusterDb | undefined {
-    if (seq < this.committedSeq) return undefined;
-    let db = this.db;
-    for (const r of this.range(this.committedSeq + 1, seq)) db = applyRecordPatches(db, r.patches);
-    return db;
+    if (seq < this.committedSeq || seq > this.lastSeq) return undefined;
+    return seq === this.committedSeq ? this.db : this.tentativeAt.get(seq);
   }
 
   /** Remembers durably that this node votes in or leads `epoch`; resolves once it is stored. */
@@ -233,7 +242,8 @@ export class Replica {
     let db = this.db;
     this.dbAfter.clear();
     for (const r of done) {
-      const next = applyRecordPatches(db, r.patches);
+      const next = this.tentativeAt.get(r.seq) ?? applyRecordPatches(db, r.patches);
+      this.tentativeAt.delete(r.seq);
       if (changesMembers(db, next)) this.committedChangeSeq = r.seq;
       db = next;
       this.dbAfter.set(r.seq, db);
@@ -254,15 +264,21 @@ export class Replica {
     const first = this.records[0];
     if (first) this.records = this.records.slice(snap.seq - first.seq + 1);
     this.index = { ...this.index, snapshotSeq: snap.seq, snapshotEpoch: snap.epoch, runs: this.index.runs.filter(([f], i, runs) => f > snap.seq || (runs[i + 1]?.[0] ?? Infinity) > snap.seq) };
-    void this.serial(() => this.store.writeSnapshot(snap));
+    // started in order (every earlier append has reached the store) but not waited for: the
+    // store writes it beside its appends, so the updates behind it do not wait for a write
+    // that costs the whole database
+    void this.serial(async () => {
+      this.clock.track(this.store.writeSnapshot(snap)).catch((e) => this.logger.warn('snapshot not written; the log still holds its records', { seq: snap.seq, error: String(e) }));
+    });
   }
 
   /** Replaces everything with a snapshot from the manager (divergent or too far behind). */
   resetTo(snap: SnapshotRecord): Promise<void> {
     this.snapshot = snap;
     this.records = [];
-    this.db = snap.db;
-    this.tentativeDb = snap.db;
+    this.tentativeAt.clear();
+    this.db = freezeDb(snap.db);
+    this.tentativeDb = this.db;
     this.committedSeq = snap.seq;
     this.committedChangeSeq = snap.seq;
     this.submissions.clear();

@@ -7,12 +7,22 @@
  * An op that fails (CAS_FAILED, INVALID_OP) throws before anything changes: `batch` is all
  * or nothing because all its ops run inside one immer producer.
  */
-import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
+import { enablePatches, Immer, type Draft, type Patch } from 'immer';
 import { GlupError } from '../errors.js';
 import { FORBIDDEN_KEYS, formatPath, getAt, isPathPrefix, isPlainObject, parsePath, typeName } from './paths.js';
 import type { ClusterDb, DataPath, GroupRow, NodeRow, Op, SystemOp } from './types.js';
+import { freezeChanged } from './freeze.js';
+
+export { freezeDb } from './freeze.js';
 
 enablePatches();
+
+/**
+ * immer's auto-freeze walks every key of every container an update touched (a write next to
+ * 100,000 keys visits 100,000 keys): databases here are frozen by `freezeChanged` instead,
+ * which freezes the containers on the patches' paths and the values the patches bring.
+ */
+const immer = new Immer({ autoFreeze: false });
 
 export interface ApplyContext {
   /** Submitting node: owner of the ephemeral keys the op writes. */
@@ -24,16 +34,16 @@ export interface ApplyContext {
 }
 
 export function applyOp(db: ClusterDb, op: Op, ctx: ApplyContext): { db: ClusterDb; patches: Patch[] } {
-  const [next, patches] = produceWithPatches(db, (draft) => {
+  const [next, patches] = immer.produceWithPatches(db, (draft) => {
     applyToDraft({ draft, ctx, owners: new EphemeralOwners(db) }, op);
     draft.meta.seq = ctx.seq;
   });
-  return { db: next, patches };
+  return { db: freezeChanged(next, patches), patches };
 }
 
 /** What a member does with an update record: the coordinator's patches, nothing re-interpreted. */
 export function applyRecordPatches(db: ClusterDb, patches: readonly Patch[]): ClusterDb {
-  return applyPatches(db, patches as Patch[]);
+  return freezeChanged(immer.applyPatches(db, patches as Patch[]), patches);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { realClock, type Clock } from '../clock.js';
 import type { UpdateRecord } from '../db/types.js';
@@ -6,7 +6,8 @@ import { silentLogger, type Logger } from '../log.js';
 import { acquireDirLock, type HeldLock } from './dirLock.js';
 import { syncDir, writeFileAtomic } from './fileIo.js';
 import { LogFile } from './fileLog.js';
-import type { LogStats } from './logStats.js';
+import { SnapshotWriter } from './fileSnapshotWriter.js';
+import type { FileStore, FileStoreOptions, FileStoreStats, FsyncPolicy } from './fileTypes.js';
 import { MetaFile } from './fileMeta.js';
 import { scanLog, scanSnapshots, snapshotPath } from './fileRecovery.js';
 import { encodeRecordLine, encodeWithCrc, nextSeqAfter } from './record.js';
@@ -35,31 +36,10 @@ import type { RecoveredState, SnapshotRecord, Store } from './store.js';
  * All operations run one at a time on a queue. Appends are grouped: every append that
  * arrives while a write+fsync is in flight joins the next one (group commit), and none
  * resolves before the fsync that covers it (policy `always`).
+ * Snapshots are written beside the queue (fileSnapshotWriter.ts): appends never wait behind them.
  */
 
-export type FsyncPolicy = 'always' | 'interval' | 'never';
-
-export interface FileStoreOptions {
-  /** `always` (default): fsync before an append resolves; `interval`: every intervalMs; `never`: OS buffers. */
-  fsync?: FsyncPolicy;
-  intervalMs?: number;
-  logger?: Logger;
-  /** Drives the `interval` timer; file I/O is registered with `clock.track` for virtual time. */
-  clock?: Clock;
-}
-
-export interface FileStoreStats extends LogStats {
-  /** append() calls that were written. */
-  appends: number;
-}
-
-export interface FileStore extends Store {
-  readonly kind: 'file';
-  readonly dir: string;
-  readonly stats: FileStoreStats;
-  /** The actor snapshots last saved (empty when none). */
-  loadActorSnapshots(): Promise<Record<string, unknown>>;
-}
+export type { FileStore, FileStoreOptions, FileStoreStats, FsyncPolicy } from './fileTypes.js';
 
 const LOG_FILE = 'log.jsonl';
 const ACTORS_FILE = 'actors.json';
@@ -102,6 +82,8 @@ class FileStoreImpl implements FileStore {
   private lock: HeldLock | null = null;
 
   private queue: Promise<unknown> = Promise.resolve();
+  /** Snapshots written beside the queue (close waits for them). */
+  private readonly snapshotWriter = new SnapshotWriter();
   /** The append group still taking members: the queue's last task, not yet started. */
   private openGroup: AppendGroup | null = null;
   private timer: unknown = null;
@@ -144,6 +126,7 @@ class FileStoreImpl implements FileStore {
   }
 
   truncateAfter(seq: number): Promise<void> {
+    this.snapshotWriter.cutAfter(seq);
     return this.run(async () => {
       await this.log.truncateAfter(seq);
       // A snapshot above the cut contains the divergent tail: it goes with it.
@@ -161,18 +144,31 @@ class FileStoreImpl implements FileStore {
   }
 
   writeSnapshot(snap: SnapshotRecord): Promise<void> {
-    return this.run(async () => {
-      this.log.require();
-      await writeFileAtomic(snapshotPath(this.dir, snap.seq), encodeWithCrc(snap), true);
-      await syncDir(this.dir);
-      this.snapshots = [...new Set([...this.snapshots, snap.seq])].sort((a, b) => a - b);
-      for (const old of this.snapshots.slice(0, -SNAPSHOTS_KEPT)) await rm(snapshotPath(this.dir, old), { force: true });
-      this.snapshots = this.snapshots.slice(-SNAPSHOTS_KEPT);
-      // Keep the records after the older kept snapshot (see the header); if the snapshot is
-      // ahead of the whole log (taken over from the manager), the log is entirely covered.
-      const keepAfter = snap.seq >= this.log.lastSeq() ? snap.seq : this.snapshots.length > 1 ? this.snapshots[0] : 0;
-      await this.log.compact(keepAfter);
-    });
+    const path = snapshotPath(this.dir, snap.seq);
+    let text: string;
+    try {
+      text = (this.log.require(), encodeWithCrc(snap)); // the record as it is at the call
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.clock.track(this.snapshotWriter.write(snap.seq, path, text, (tmp, stale) => this.enqueue(() => this.installSnapshot(snap, tmp, path, stale))));
+  }
+
+  /** On the queue: the synced temp file becomes the snapshot, unless a reset or cut made it stale. */
+  private async installSnapshot(snap: SnapshotRecord, tmp: string, path: string, stale: () => boolean): Promise<void> {
+    if (stale() || !this.log.isOpen) {
+      await rm(tmp, { force: true });
+      return;
+    }
+    await rename(tmp, path);
+    await syncDir(this.dir);
+    this.snapshots = [...new Set([...this.snapshots, snap.seq])].sort((a, b) => a - b);
+    for (const old of this.snapshots.slice(0, -SNAPSHOTS_KEPT)) await rm(snapshotPath(this.dir, old), { force: true });
+    this.snapshots = this.snapshots.slice(-SNAPSHOTS_KEPT);
+    // Keep the records after the older kept snapshot (see the header); if the snapshot is
+    // ahead of the whole log (taken over from the manager), the log is entirely covered.
+    const keepAfter = snap.seq >= this.log.lastSeq() ? snap.seq : this.snapshots.length > 1 ? this.snapshots[0] : 0;
+    await this.log.compact(keepAfter);
   }
 
   setCommitted(seq: number): Promise<void> {
@@ -207,6 +203,7 @@ class FileStoreImpl implements FileStore {
   }
 
   reset(): Promise<void> {
+    this.snapshotWriter.resetAll();
     return this.run(async () => {
       await this.log.clear();
       for (const s of this.snapshots) await rm(snapshotPath(this.dir, s), { force: true });
@@ -362,6 +359,7 @@ class FileStoreImpl implements FileStore {
       this.clock.clearTimeout(this.timer);
       this.timer = null;
     }
+    await this.snapshotWriter.settled();
     await this.queue.catch(() => {});
     await this.meta.settled();
     await this.log.close(this.policy === 'interval');

@@ -8,7 +8,8 @@ import type { RecoveredState, SnapshotRecord, Store } from './store.js';
  * appended before the kill. Every append counts as durable the moment it resolves.
  *
  * Everything is deep-copied on the way in and out: the runtime mutating an object it handed
- * over (or got back) must not change what the "disk" holds.
+ * over (or got back) must not change what the "disk" holds. The one exception is a frozen
+ * snapshot database (the replica's always are), which nobody can mutate.
  */
 export interface MemoryStore extends Store {
   readonly kind: 'memory';
@@ -63,7 +64,9 @@ export function memoryStore(): MemoryStore {
     },
 
     async writeSnapshot(snap) {
-      snapshot = structuredClone(snap);
+      // a frozen database cannot change under the store: keep it as it is (a copy would cost
+      // the whole database on every snapshot, in the middle of the updates)
+      snapshot = Object.isFrozen(snap.db) ? { ...structuredClone({ ...snap, db: null }), db: snap.db } : structuredClone(snap);
       records = records.filter((r) => r.seq > snap.seq);
     },
 

@@ -242,3 +242,27 @@ test('the returned database is frozen, so nobody edits committed state by accide
   t.true(Object.isFrozen(db));
   t.true(Object.isFrozen(db.data.a));
 });
+
+test('a member applying shipped patches gets a frozen database that shares what the update did not touch', (t) => {
+  const before = run(cluster(), [{ set: { path: 'big.k0', value: 0 } }, { set: { path: 'other', value: { x: 1 } } }]);
+  const { patches } = applyOp(before, { set: { path: 'big.k1', value: { deep: [{ y: 2 }] } } }, { origin: 'n1', seq: 4, epoch: 1 });
+  const after = applyRecordPatches(before, JSON.parse(JSON.stringify(patches)));
+  t.deepEqual(after.data.big, { k0: 0, k1: { deep: [{ y: 2 }] } });
+  for (const v of [after, after.data, after.data.big, (after.data.big as any).k1, (after.data.big as any).k1.deep, (after.data.big as any).k1.deep[0]]) {
+    t.true(Object.isFrozen(v));
+  }
+  t.is(after.data.other, before.data.other, 'an untouched subtree is the same object');
+  t.is(after.nodes, before.nodes);
+  t.throws(() => {
+    (after.data.big as any).k2 = 1;
+  });
+  t.deepEqual(before.data.big, { k0: 0 }, 'the previous database did not change');
+});
+
+test('the coordinator database (applyOp) is frozen down to the values the op wrote', (t) => {
+  const value = { list: [{ a: 1 }] };
+  const db = run(cluster(), [{ merge: { path: 'cfg', value: { v: value, w: 2 } } }]);
+  t.true(Object.isFrozen(db.data.cfg));
+  t.true(Object.isFrozen((db.data.cfg as any).v.list[0]));
+  t.true(Object.isFrozen(db.meta));
+});

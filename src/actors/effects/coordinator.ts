@@ -4,7 +4,7 @@
  * replica; the coordinator's context holds the protocol.
  */
 import { coordinatorMachine, type ShipParams, type Submission } from '../../machines/coordinator.js';
-import { applyOp, checkCas } from '../../db/ops.js';
+import { applyOp } from '../../db/ops.js';
 import type { ClusterDb, Op, UpdateRecord } from '../../db/types.js';
 import { GlupError } from '../../errors.js';
 import { epochAt } from '../../machines/rules/log.js';
@@ -27,10 +27,11 @@ export function provideCoordinator(host: NodeHost) {
       const before: ClusterDb = r.tentativeDb;
       const seq = r.lastSeq + 1;
       try {
-        checkCas(before, sub.op as Op);
-        const { patches } = applyOp(before, sub.op as Op, { origin: sub.origin, seq, epoch });
+        // a failing cas throws CAS_FAILED here, before the record takes its seq
+        const { db: after, patches } = applyOp(before, sub.op as Op, { origin: sub.origin, seq, epoch });
         const record: UpdateRecord = { epoch, seq, origin: sub.origin, id: sub.id, op: sub.op as Op, patches, ts: host.clock.now() };
-        r.stage(record);
+        // the database applyOp made is the one the patches make: no second application
+        r.stage(record, after);
         records.push(record);
       } catch (e) {
         const err = e instanceof GlupError ? e : new GlupError('INVALID_OP', (e as Error).message);
