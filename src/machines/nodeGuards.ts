@@ -91,8 +91,9 @@ export const nodeGuards = {
     isLeaving: ({ context }: GuardArgs) => context.leaving,
     majorityHeard: ({ context }: GuardArgs) => {
       const members = Object.keys(context.newest);
+      if (members.length === 0) return false;
       const since = context.now - 2 * context.settings.discoveryMs;
       const heard = Object.values(context.heard).filter((p) => p.at >= since).map((p) => p.id);
-      return members.length > 0 && isMajority([context.self.id, ...heard], members, context.settings.quorum as QuorumMode);
+      return isMajority([context.self.id, ...heard], members, context.settings.quorum as QuorumMode);
     },
 };
