@@ -16,6 +16,7 @@ const BENCHES = [
   'bench/falseDetections.ts',
   'bench/glup.ts',
   'bench/groups.ts',
+  'bench/scale.ts',
 ];
 
 // shared with bench/peers.ts, which run.ts imports (a module of its own avoids an import cycle)
