@@ -266,6 +266,8 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
           route(endpoint, subject, data, inbox);
         }),
       flush: async () => undefined,
+      // `bytes` is one copy per publish, handed to every receiver and never written to
+      sharesPayloads: true,
       close: async () => {
         if (endpoint.closed) return;
         endpoint.closed = true;
