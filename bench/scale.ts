@@ -109,7 +109,8 @@ async function runOne(N: number, idleS: number, formTimeoutS: number): Promise<R
 function runAll(sizes: number[]): void {
   const results: Record<string, unknown>[] = [];
   for (const N of sizes) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import=tsx', 'bench/scale.ts', '--nodes', String(N), '--idle-s', args['idle-s']!, '--form-timeout-s', args['form-timeout-s']!], {
+    // heap per node grows with the cluster (every node holds the whole membership): room for 1,000
+    const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=12288', '--import=tsx', 'bench/scale.ts', '--nodes', String(N), '--idle-s', args['idle-s']!, '--form-timeout-s', args['form-timeout-s']!], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 64 * 2 ** 20,
@@ -124,7 +125,7 @@ function runAll(sizes: number[]): void {
     console.error(JSON.stringify(parsed));
     results.push(parsed);
   }
-  writeBenchResults('scale', { transport: 'memory (virtual time)', store: 'memory', sizes: results });
+  writeBenchResults('scale', { args: process.argv.slice(2), transport: 'memory (virtual time)', store: 'memory', sizes: results });
 }
 
 if (isMain(import.meta.url)) {
