@@ -19,6 +19,7 @@ const BENCHES = [
   'bench/actors.ts',
   // the cost per update as the database grows, up to 100,000 keys (capped at 15 minutes)
   'bench/keysProfile.ts',
+  'bench/scale.ts',
 ];
 
 // shared with bench/peers.ts, which run.ts imports (a module of its own avoids an import cycle)

@@ -26,7 +26,7 @@ import { answerFetch, FetchReplies } from './effects/catchUp.js';
 import { groupHostOf, type GroupHost } from './groups.js';
 import { HostedActorRuntime } from './hosted/host.js';
 import type { Channel, Counters, NodeHost } from './host.js';
-import { inspectionOf } from './inspection.js';
+import { InspectionSwitch, inspectionOf } from './inspection.js';
 import { messageEvent } from './messageEvents.js';
 import { provideNodeMachine } from './provide.js';
 import { nodeMachineInput } from './machineInput.js';
@@ -60,6 +60,7 @@ export class NodeRuntime implements NodeHost {
   readonly actors: HostedActorRuntime;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly inspectors = new Set<(e: InspectionEvent) => void>();
+  private readonly inspection = new InspectionSwitch((e) => this.observe(e), () => this.inspectors.size > 0 || !!this.opts.inspect);
   private readonly replies = new FetchReplies();
   private bus: Bus | null = null;
   private edge: Edge | null = null;
@@ -98,7 +99,6 @@ export class NodeRuntime implements NodeHost {
     // epoch would depose the manager) nor be fenced
     this.actors = new HostedActorRuntime(this, { publish: (subject, type, body) => this.send1(subject, type, body, 0), inspect: (e) => this.observe(e) });
   }
-
 
   get db(): ClusterDb {
     return this.replica.db;
@@ -151,7 +151,8 @@ export class NodeRuntime implements NodeHost {
 
   inspect(fn: (e: InspectionEvent) => void): () => void {
     this.inspectors.add(fn);
-    return () => this.inspectors.delete(fn);
+    this.inspection.update(this.root);
+    return () => void (this.inspectors.delete(fn) && this.inspection.update(this.root));
   }
 
   async start(opts: { timeoutMs?: number } = {}): Promise<void> {
@@ -185,8 +186,8 @@ export class NodeRuntime implements NodeHost {
       input: nodeMachineInput(this),
       clock: this.clock,
       systemId: 'node',
-      inspect: (e: XInspectionEvent) => this.observe(e),
     });
+    this.inspection.update(this.root);
     this.root.subscribe((snap) => this.onSnapshot(snap));
     this.running = true;
     const r = this.replica;
@@ -259,7 +260,6 @@ export class NodeRuntime implements NodeHost {
   status() {
     return statusOf(this, this.root?.getSnapshot().value);
   }
-
 
   facts(): NodeFacts {
     return { id: this.id, qualified: this.info.qualified, priority: this.info.priority, incarnation: this.replica.incarnation };

@@ -5,8 +5,9 @@ import { isName } from '../ids.js';
 import type { Logger } from '../log.js';
 import { createRandom, type Random } from '../random.js';
 import { realRunUntil, realSettle, sleep } from './realTime.js';
+import { SubjectIndex } from './subjectIndex.js';
 import { TimerQueue } from './timerQueue.js';
-import { subjectMatches, type MessageHandler, type Subscription, type Transport, type TransportMessage } from './transport.js';
+import { type MessageHandler, type Subscription, type Transport, type TransportMessage } from './transport.js';
 import { createVirtualClock, type RunOptions, type VirtualClock } from './virtualClock.js';
 
 /**
@@ -70,12 +71,34 @@ export interface MemoryNetwork {
 interface MemorySubscription {
   readonly pattern: string;
   readonly handler: MessageHandler;
+  readonly endpoint: Endpoint;
+  /** The endpoint name's creation order and the subscription's: the order deliveries are scheduled in. */
+  readonly rank: number;
+  readonly seq: number;
   active: boolean;
+}
+
+/** One direction between two endpoints: its own delay stream, FIFO floor and log name. */
+interface Link {
+  readonly name: string;
+  readonly random: Random;
+  lastAt: number;
+}
+
+/** A delivery log line, formatted only when deliveryLog() is read (issue 14: one string per delivery cost more than the delivery). */
+interface LogEntry {
+  at: number;
+  link: Link;
+  subject: string;
+  n: number;
 }
 
 interface Endpoint {
   readonly name: string;
+  readonly rank: number;
   readonly subscriptions: MemorySubscription[];
+  /** Links from this endpoint, by receiver name (shared by its restarts: the network's links outlive processes). */
+  readonly links: Map<string, Link>;
   killed: boolean;
   closed: boolean;
   /** Set right after creation: the transport's methods close over the endpoint. */
@@ -106,23 +129,25 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
   const schedule: Scheduler = virtualClock ? (at, fn) => void virtualClock.setTimeoutAt(fn, at) : realTimeScheduler(linkTime);
 
   const endpoints = new Map<string, Endpoint>();
-  const linkRandoms = new Map<string, Random>();
-  const linkLastAt = new Map<string, number>();
+  const index = new SubjectIndex<MemorySubscription>();
+  const linksFrom = new Map<string, Map<string, Link>>();
+  let subscriptionSeq = 0;
   const stats: MemoryNetworkStats = { published: 0, delivered: 0, undeliverable: 0, fromKilled: 0 };
-  let log: string[] = [];
+  let log: LogEntry[] = [];
   let published = 0;
 
-  const linkDelay = (link: string): number => {
-    let stream = linkRandoms.get(link);
-    if (!stream) {
-      stream = random.fork(`link:${link}`);
-      linkRandoms.set(link, stream);
+  const linkTo = (from: Endpoint, to: Endpoint): Link => {
+    let link = from.links.get(to.name);
+    if (!link) {
+      const name = `${from.name}->${to.name}`;
+      link = { name, random: random.fork(`link:${name}`), lastAt: 0 };
+      from.links.set(to.name, link);
     }
-    return stream.between(minDelayMs, maxDelayMs);
+    return link;
   };
 
-  const appendLog = (line: string) => {
-    log.push(line);
+  const appendLog = (entry: LogEntry) => {
+    log.push(entry);
     if (log.length > 2 * deliveryLogLimit) log = log.slice(-deliveryLogLimit);
   };
 
@@ -138,45 +163,51 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
     stats.published++;
     // A copy, so a publisher reusing its buffer cannot change a message in flight.
     const bytes = data.slice();
-    for (const to of endpoints.values()) {
-      if (!receives(to)) continue;
-      // Like the NATS server: the subscriptions that match now get the message, later ones do not.
-      const matched = to.subscriptions.filter((s) => s.active && subjectMatches(s.pattern, subject));
-      if (matched.length === 0) continue;
-      const link = `${from.name}->${to.name}`;
-      const at = Math.max(linkTime() + linkDelay(link), linkLastAt.get(link) ?? 0);
-      linkLastAt.set(link, at);
-      schedule(at, () => {
-        if (!receives(to)) {
-          stats.undeliverable++;
-          return;
-        }
-        stats.delivered++;
-        appendLog(`t=${linkTime().toFixed(3)} ${link} ${subject} #${n}`);
-        for (const sub of matched) {
-          if (!sub.active) continue;
-          const msg: TransportMessage = reply === undefined ? { subject, data: bytes } : { subject, data: bytes, reply };
-          try {
-            sub.handler(msg);
-          } catch (e) {
-            opts.logger?.error('memory transport: subscriber threw', { node: to.name, subject, error: String(e) });
-          }
-        }
-      });
+    // Like the NATS server: the subscriptions that match now get the message, later ones do not.
+    // The index lists them by endpoint (creation order), then subscription order.
+    const all = index.match(subject);
+    for (let i = 0; i < all.length; ) {
+      const to = all[i]!.endpoint;
+      const matched: MemorySubscription[] = [];
+      for (; i < all.length && all[i]!.endpoint === to; i++) if (all[i]!.active) matched.push(all[i]!);
+      if (matched.length === 0 || !receives(to)) continue;
+      scheduleDelivery(from, to, matched, subject, bytes, reply, n);
     }
   };
 
-  const hasResponders = (subject: string): boolean => {
-    for (const e of endpoints.values()) {
-      if (receives(e) && e.subscriptions.some((s) => s.active && subjectMatches(s.pattern, subject))) return true;
-    }
-    return false;
+  const scheduleDelivery = (from: Endpoint, to: Endpoint, matched: MemorySubscription[], subject: string, bytes: Uint8Array, reply: string | undefined, n: number) => {
+    const link = linkTo(from, to);
+    const at = Math.max(linkTime() + link.random.between(minDelayMs, maxDelayMs), link.lastAt);
+    link.lastAt = at;
+    schedule(at, () => {
+      if (!receives(to)) {
+        stats.undeliverable++;
+        return;
+      }
+      stats.delivered++;
+      appendLog({ at: linkTime(), link, subject, n });
+      for (const sub of matched) {
+        if (!sub.active) continue;
+        const msg: TransportMessage = reply === undefined ? { subject, data: bytes } : { subject, data: bytes, reply };
+        try {
+          sub.handler(msg);
+        } catch (e) {
+          opts.logger?.error('memory transport: subscriber threw', { node: to.name, subject, error: String(e) });
+        }
+      }
+    });
   };
 
-  const createEndpoint = (name: string): Endpoint => {
+  const hasResponders = (subject: string): boolean => index.match(subject).some((s) => s.active && receives(s.endpoint));
+
+  const createEndpoint = (name: string, rank: number): Endpoint => {
     let inboxCounter = 0;
+    let links = linksFrom.get(name);
+    if (!links) linksFrom.set(name, (links = new Map()));
     const endpoint: Endpoint = {
       name,
+      rank,
+      links,
       subscriptions: [],
       killed: false,
       closed: false,
@@ -185,12 +216,14 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
     };
     const subscribe = (pattern: string, handler: MessageHandler): Subscription => {
       if (endpoint.closed) return { unsubscribe: () => undefined };
-      const sub: MemorySubscription = { pattern, handler, active: true };
+      const sub: MemorySubscription = { pattern, handler, endpoint, rank: endpoint.rank, seq: ++subscriptionSeq, active: true };
       endpoint.subscriptions.push(sub);
+      index.add(sub);
       return {
         unsubscribe: () => {
           if (!sub.active) return;
           sub.active = false;
+          index.remove(sub);
           const i = endpoint.subscriptions.indexOf(sub);
           if (i >= 0) endpoint.subscriptions.splice(i, 1);
         },
@@ -233,10 +266,15 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
           route(endpoint, subject, data, inbox);
         }),
       flush: async () => undefined,
+      // `bytes` is one copy per publish, handed to every receiver and never written to
+      sharesPayloads: true,
       close: async () => {
         if (endpoint.closed) return;
         endpoint.closed = true;
-        for (const sub of endpoint.subscriptions) sub.active = false;
+        for (const sub of endpoint.subscriptions) {
+          sub.active = false;
+          index.remove(sub);
+        }
         endpoint.subscriptions.length = 0;
         for (const fail of [...endpoint.pendingRequests]) fail(new GlupError('STOPPED', `endpoint ${name} closed during a request`));
       },
@@ -261,7 +299,8 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
       if (current && receives(current)) return current.transport;
       // The old endpoint of a restarted node is gone for good: what was in flight to it is lost.
       if (current) void current.transport.close();
-      const fresh = createEndpoint(name);
+      // a restarted node keeps its name's place in the delivery order (Map.set keeps the key's)
+      const fresh = createEndpoint(name, current?.rank ?? endpoints.size);
       endpoints.set(name, fresh);
       return fresh.transport;
     },
@@ -282,7 +321,7 @@ export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
       return e !== undefined && receives(e);
     },
     now: () => clock.now(),
-    deliveryLog: () => log.slice(-deliveryLogLimit),
+    deliveryLog: () => log.slice(-deliveryLogLimit).map((e) => `t=${e.at.toFixed(3)} ${e.link.name} ${e.subject} #${e.n}`),
     stats,
   };
 }

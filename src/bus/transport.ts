@@ -34,6 +34,11 @@ export interface Transport {
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly closed: boolean;
+  /**
+   * Every receiver of one publish gets the very same `data`, which nobody writes to (the
+   * memory network): the bus decodes it once and shares the frozen envelope.
+   */
+  readonly sharesPayloads?: boolean;
 }
 
 /**

@@ -92,10 +92,23 @@ export interface ShipParams {
  * membership change is uncommitted the previous membership too — the commit rule needs a
  * majority of it, so a node the change removes must still get the records and be heard.
  */
-const others = (c: CoordinatorContext) => {
+const others = (c: CoordinatorContext) => [...othersSet(c)];
+
+/**
+ * `others` as a set, built once per membership: every heartbeat answer asks whether its
+ * sender is one of them, and building the list each time cost the manager N² per interval
+ * (issue 14). The inputs are replaced, never changed, when the membership or learners change.
+ */
+let othersMemo: { members: object; learners: object; previous: string[]; self: string; set: ReadonlySet<string> } | null = null;
+function othersSet(c: CoordinatorContext): ReadonlySet<string> {
   const previous = c.lastChangeSeq > c.log.commitSeq ? c.previousMembers : [];
-  return [...new Set([...Object.keys(c.members), ...previous, ...Object.keys(c.learners)])].filter((id) => id !== c.self);
-};
+  const m = othersMemo;
+  if (m && m.members === c.members && m.learners === c.learners && m.self === c.self && (m.previous === previous || (!m.previous.length && !previous.length))) return m.set;
+  const set = new Set([...Object.keys(c.members), ...previous, ...Object.keys(c.learners)]);
+  set.delete(c.self);
+  othersMemo = { members: c.members, learners: c.learners, previous, self: c.self, set };
+  return set;
+}
 
 function startingContext(input: CoordinatorInput): CoordinatorContext {
   const c: CoordinatorContext = {
@@ -276,9 +289,10 @@ export const coordinatorMachine = setup({
     alreadyCommitted: ({ context, event }) => event.type === 'SUBMIT' && event.knownSeq !== null && event.knownSeq <= context.log.commitSeq,
     alreadySequenced: ({ event }) => event.type === 'SUBMIT' && event.knownSeq !== null,
     mayBatch: ({ context }) => batchOf(context).length > 0,
-    commitAdvances: ({ context }) => pointOf(context) > context.log.commitSeq,
-    nackFromMember: ({ context, event }) => event.type === 'ACK' && !event.ok && others(context).includes(event.from),
-    notAMember: ({ context, event }) => (event.type === 'ACK' || event.type === 'PING') && !others(context).includes(event.from),
+    // the commit point never passes the last seq: with nothing uncommitted, no need to count
+    commitAdvances: ({ context }) => context.log.lastSeq > context.log.commitSeq && pointOf(context) > context.log.commitSeq,
+    nackFromMember: ({ context, event }) => event.type === 'ACK' && !event.ok && othersSet(context).has(event.from),
+    notAMember: ({ context, event }) => (event.type === 'ACK' || event.type === 'PING') && !othersSet(context).has(event.from),
     learnersReady: ({ context }) => Object.values(context.learners).some((n) => (context.match[n.id] ?? 0) >= context.log.commitSeq && !queued(context, addition(context, n).id)),
     needsBackup: ({ context }) =>
       context.ownFirstSeq > 0 && !context.sequencing &&

@@ -126,7 +126,15 @@ function mostAdvancedGranter(c: ElectionContext): { node: string; position: LogP
   return best;
 }
 
-const heard = (c: ElectionContext, id: string) => ({ heardIn: { ...c.heardIn, [id]: c.round } });
+/**
+ * `participants` and `heardIn` are this election's own records (made fresh when it starts)
+ * and grow in place: every node hears every other's hello each round, and a copy per hello
+ * cost N³ per round for N nodes (issue 14).
+ */
+const heard = (c: ElectionContext, id: string) => {
+  c.heardIn[id] = c.round;
+  return { heardIn: c.heardIn };
+};
 
 export const electionMachine = setup({
   types: {
@@ -155,7 +163,8 @@ export const electionMachine = setup({
     noteParticipant: assign(({ context, event }) => {
       if (event.type !== 'PARTICIPANT') return {};
       const p: Participant = { ...event.node, at: event.at, ...(event.position ? { position: event.position } : {}) };
-      return { participants: { ...context.participants, [p.id]: p }, termFloor: Math.max(context.termFloor, event.epoch), ...heard(context, p.id) };
+      context.participants[p.id] = p;
+      return { participants: context.participants, termFloor: Math.max(context.termFloor, event.epoch), ...heard(context, p.id) };
     }),
     lookAtField: assign(({ context }) => {
       const next = { ...context, round: context.round + 1 };

@@ -60,8 +60,14 @@ export interface HeartbeatParams {
   members: string[];
 }
 
+/**
+ * Whose silence this node counts. A client decides only on the manager and the backup
+ * (`leadersSilent`, `managerMissed`) and hears no other member (answers go to the leaders),
+ * so it counts those two alone: counting every member made each client do work in
+ * proportion to the cluster every interval, N² for the cluster (issue 14).
+ */
 function peersOf(c: Pick<LivenessContext, 'self' | 'role' | 'members' | 'manager' | 'backup'>): string[] {
-  const peers = new Set(c.members);
+  const peers = new Set(c.role === 'client' ? [] : c.members);
   if (c.manager) peers.add(c.manager);
   if (c.backup) peers.add(c.backup);
   peers.delete(c.self);
@@ -84,12 +90,15 @@ export const livenessMachine = setup({
       heard: {},
     })),
     // the manager and backup a node watches are alive when they lead, not when they answer:
-    // a restarted manager acking the backup's heartbeats is no manager
+    // a restarted manager acking the backup's heartbeats is no manager.
+    // `heard` is this interval's own record (countInterval starts a fresh one and nothing else
+    // keeps it), so it grows in place: a copy per answer cost the manager N² per interval.
     noteHeard: assign({
       heard: ({ context, event }) => {
         if (event.type !== 'HEARD' || context.heard[event.from]) return context.heard;
         const watchedLeader = context.role !== 'manager' && (event.from === context.manager || event.from === context.backup);
-        return watchedLeader && !event.leading ? context.heard : { ...context.heard, [event.from]: true as const };
+        if (!(watchedLeader && !event.leading)) context.heard[event.from] = true;
+        return context.heard;
       },
     }),
     noteMembers: assign(({ context, event }) => {

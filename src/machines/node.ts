@@ -73,14 +73,17 @@ export const nodeMachine = setup({
     noteLiveness: assign(({ context, event }) =>
       event.type === 'LIVENESS' ? { managerMissed: event.managerMissed, managerLost: event.managerMissed >= context.settings.missedHeartbeats - 1, silent: event.silent } : {},
     ),
+    // `heard` grows in place: every node hears every hello, and a copy per hello cost N³ to form N nodes (issue 14).
+    // No one else holds it: the election copies what it starts with, and haveManager starts a fresh one.
     noteParticipant: assign(({ context, event }) => {
       if (event.type !== 'HELLO') return {};
       const p: Participant = { ...event.node, at: event.at, position: event.position };
-      return { heard: { ...context.heard, [p.id]: p }, now: event.at };
+      context.heard[p.id] = p;
+      return { heard: context.heard, now: event.at };
     }),
     lostManager: assign({ managerLost: true, managerMissed: Infinity }),
     // what it heard while looking for a manager is stale once it has one
-    haveManager: assign({ managerLost: false, managerMissed: 0, heard: {} }),
+    haveManager: assign({ managerLost: false, managerMissed: 0, heard: () => ({}) }),
     lead: assign({ managerLost: false, managerMissed: 0 }),
     follow: assign(({ event }) => (event.type === 'MANAGER_HEARD' ? { followed: { manager: event.manager, epoch: event.epoch, membershipSeq: event.membershipSeq } } : {})),
     noteMembershipSeq: assign(({ context, event }) =>

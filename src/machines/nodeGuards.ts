@@ -16,19 +16,31 @@ export const position = (c: NodeContext): LogPosition => positionOf(c.log);
 
 export const followedIs = (c: NodeContext, id: string) => c.followed?.manager === id;
 
+const memberSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+/**
+ * Whether `members` lists `id`, through a set made once per committed membership (each
+ * commit brings a new list): the role guards run after every event of every node, and a
+ * scan of the list each time was N² per heartbeat interval for the cluster (issue 14).
+ */
+function lists(members: readonly string[], id: string): boolean {
+  let set = memberSets.get(members);
+  if (!set) memberSets.set(members, (set = new Set(members)));
+  return set.has(id);
+}
+
 /** The committed database names this node a member under the manager it follows. */
 export const memberUnderFollowed = (c: NodeContext) =>
   !!c.followed &&
   // the membership it knows is the manager's: it committed the manager's last change of it
   c.committed.seq >= c.followed.membershipSeq &&
-  c.committed.members.includes(c.self.id) &&
+  lists(c.committed.members, c.self.id) &&
   // this incarnation: a restarted node is a member again once its refresh committed
   c.committed.incarnation === c.self.incarnation &&
   c.committed.manager === c.followed.manager &&
   c.committed.epoch >= c.followed.epoch;
 
 export const removedByFollowed = (c: NodeContext) =>
-  !!c.followed && c.committed.manager === c.followed.manager && c.committed.members.length > 0 && !c.committed.members.includes(c.self.id);
+  !!c.followed && c.committed.manager === c.followed.manager && c.committed.members.length > 0 && !lists(c.committed.members, c.self.id);
 
 
 /** The member a leaving manager hands over to: its backup if live and fit, else the best live qualified member. */
@@ -91,8 +103,9 @@ export const nodeGuards = {
     isLeaving: ({ context }: GuardArgs) => context.leaving,
     majorityHeard: ({ context }: GuardArgs) => {
       const members = Object.keys(context.newest);
+      if (members.length === 0) return false;
       const since = context.now - 2 * context.settings.discoveryMs;
       const heard = Object.values(context.heard).filter((p) => p.at >= since).map((p) => p.id);
-      return members.length > 0 && isMajority([context.self.id, ...heard], members, context.settings.quorum as QuorumMode);
+      return isMajority([context.self.id, ...heard], members, context.settings.quorum as QuorumMode);
     },
 };
