@@ -13,7 +13,7 @@ import { commitPoint } from './rules/commit.js';
 import { appended, committedTo, type LogIndex, type LogPosition, type RecordMeta } from './rules/log.js';
 import type { QuorumMode } from './rules/majority.js';
 import { addition, removal, rolesRecord } from './coordinatorRecords.js';
-import { applyMembershipEffect, membershipEffect, refusedChange, type MemberFacts, type NodeFacts } from './rules/membership.js';
+import { applyMembershipEffect, membershipEffect, refusedChange, silentLearners, type MemberFacts, type NodeFacts } from './rules/membership.js';
 
 export type { Submission } from './rules/batch.js';
 
@@ -55,6 +55,8 @@ export interface CoordinatorContext extends CoordinatorInput {
   failed: string[];
   /** Newcomers being brought up to date before their add. */
   learners: Record<string, NodeFacts>;
+  /** Retransmission rounds since each learner was last heard (a join request or an ack). */
+  learnerSilence: Record<string, number>;
   queue: Submission[];
   changes: Submission[];
   /** The batch the host is numbering. */
@@ -195,7 +197,8 @@ export const coordinatorMachine = setup({
     noteWritten: assign(({ context, event }) => (event.type === 'WRITTEN' ? { durable: Math.max(context.durable, event.upTo) } : {})),
     noteAck: assign(({ context, event }) => {
       if (event.type !== 'ACK' || !event.ok) return {};
-      return { match: { ...context.match, [event.from]: Math.max(context.match[event.from] ?? 0, event.match) }, copies: { ...context.copies, [event.from]: 0 } };
+      const heard = context.learners[event.from] ? { learnerSilence: { ...context.learnerSilence, [event.from]: 0 } } : {};
+      return { match: { ...context.match, [event.from]: Math.max(context.match[event.from] ?? 0, event.match) }, copies: { ...context.copies, [event.from]: 0 }, ...heard };
     }),
     advanceCommit: assign(({ context }) => {
       const log = committedTo(context.log, pointOf(context));
@@ -215,6 +218,7 @@ export const coordinatorMachine = setup({
         failed: context.failed.filter((id) => id !== from),
         changes,
         learners: member ? context.learners : { ...context.learners, [from]: event.node },
+        learnerSilence: member ? context.learnerSilence : { ...context.learnerSilence, [from]: 0 },
         // a restarted member: its old processes and ephemeral keys died with it
         queue: stale && !queued(context, `${context.self}:${context.epoch}:refresh:${from}:${event.node.incarnation}`)
           ? [...context.queue, { id: `${context.self}:${context.epoch}:refresh:${from}:${event.node.incarnation}`, origin: context.self, op: { membership: { add: [event.node] } } }]
@@ -232,6 +236,18 @@ export const coordinatorMachine = setup({
       for (const id of fresh) delete learners[id];
       const removals = fresh.filter((id) => context.members[id] && id !== context.self).map((id) => removal(context, id, 'failed'));
       return { failed: [...context.failed, ...fresh.filter((id) => context.members[id])], learners, changes: [...context.changes, ...removals.filter((r) => !queued(context, r.id))] };
+    }),
+    // one more round for every learner; those silent M rounds are dropped with their queued
+    // addition (a join request brings a live one back)
+    dropSilentLearners: assign(({ context }) => {
+      const learnerSilence: Record<string, number> = {};
+      for (const id of Object.keys(context.learners)) learnerSilence[id] = (context.learnerSilence[id] ?? 0) + 1;
+      const gone = silentLearners(learnerSilence, Object.keys(context.learners), context.missedHeartbeats);
+      if (!gone.length) return { learnerSilence };
+      const learners = { ...context.learners };
+      for (const id of gone) (delete learners[id], delete learnerSilence[id]);
+      const changes = context.changes.filter((s) => !membershipEffect(s.op, context.members).added.some((n) => gone.includes(n.id)));
+      return { learners, learnerSilence, changes };
     }),
     countCopies: assign(({ context }) => {
       const copies = { ...context.copies };
@@ -276,6 +292,7 @@ export const coordinatorMachine = setup({
     copies: {},
     failed: [],
     learners: {},
+    learnerSilence: {},
     queue: [rolesRecord(input)],
     changes: [],
     sequencing: null,
@@ -322,7 +339,7 @@ export const coordinatorMachine = setup({
         shipping: {
           after: {
             retransmit: {
-              actions: ['countCopies', 'declareFailed', { type: 'resend', params: ({ context }) => resendParams(context) }],
+              actions: ['countCopies', 'declareFailed', 'dropSilentLearners', { type: 'resend', params: ({ context }) => resendParams(context) }],
               target: 'shipping',
               reenter: true,
             },

@@ -197,6 +197,30 @@ test('a member that never acked under this manager is declared failed after M un
   t.deepEqual(s.context.failed, ['n3']);
 });
 
+test('a learner that goes silent for M rounds is not added: its queued addition is dropped, and a join request brings it back', (t) => {
+  const join: CoordinatorEvent = { type: 'JOIN_REQUEST', from: 'n4', node: { id: 'n4', ...facts }, position: { lastSeq: 3, lastEpoch: 2, commitSeq: 2 }, lastMatches: true };
+  const isAdd = (id: string) => id.includes(':add:n4:');
+  let s = started();
+  [s] = step(s, join);
+  t.true(s.context.changes.some((c) => isAdd(c.id)), 'caught up: its addition waits for the gate (the roles record is not committed)');
+  for (let i = 0; i < 3; i++) {
+    // the members answer (not yet holding the roles record), the learner says nothing
+    [s] = step(s, ack('n2', 2));
+    [s] = step(s, ack('n3', 2));
+    [s] = fire(m, s, 'retransmit');
+    if (i < 2) t.deepEqual(Object.keys(s.context.learners), ['n4'], `kept after ${i + 1} silent rounds`);
+  }
+  t.deepEqual(Object.keys(s.context.learners), []);
+  t.deepEqual(s.context.changes, [], 'it left (or crashed) before its addition was appended');
+  let actions;
+  [s] = step(s, ack('n2', 3));
+  [s, actions] = step(s, ack('n3', 3));
+  t.deepEqual(batchIds(actions), [], 'the gate opens: nothing to add');
+  // back: it asks again, caught up, and the gate is open
+  [, actions] = step(s, join);
+  t.true(batchIds(actions).flat().some(isAdd), 'a learner heard again is added');
+});
+
 test('draining numbers nothing new and reports once everything in flight committed', (t) => {
   let s = started();
   let actions;
