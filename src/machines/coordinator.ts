@@ -9,7 +9,7 @@
  */
 import { assign, sendParent, setup } from 'xstate';
 import { backupToName, nextBatch, type Submission } from './rules/batch.js';
-import { commitPoint } from './rules/commit.js';
+import { commitNoticeTargets, commitPoint } from './rules/commit.js';
 import { appended, committedTo, type LogIndex, type LogPosition, type RecordMeta } from './rules/log.js';
 import type { QuorumMode } from './rules/majority.js';
 import { addition, removal, rolesRecord } from './coordinatorRecords.js';
@@ -63,6 +63,8 @@ export interface CoordinatorContext extends CoordinatorInput {
   sequencing: Submission[] | null;
   /** Last seq of each batch in flight. */
   batches: number[];
+  /** Who hears the last commit point (rules/commit.ts: commitNoticeTargets). */
+  noticeTo: string[];
 }
 
 export type CoordinatorEvent =
@@ -139,8 +141,8 @@ export const coordinatorMachine = setup({
     sequence: (_, _params: { batch: Submission[]; epoch: number }) => {},
     /** Effect: send the log's records `from`..`to` (a snapshot first where the log no longer holds `from`). */
     ship: (_, _params: ShipParams) => {},
-    /** Effect: apply records up to `upTo` to node.db, answer their submitters, send the commit notice. */
-    commit: (_, _params: { upTo: number }) => {},
+    /** Effect: apply records up to `upTo` to node.db, answer their submitters, send the commit notice to `to`. */
+    commit: (_, _params: { upTo: number; to: string[] }) => {},
     /** Effect: each lagging node gets the records it lacks, from its own point (one message to it). */
     resend: (_, _params: { targets: { id: string; from: number }[]; to: number }) => {},
     /** Effect: a retried submission that already committed gets its result again. */
@@ -202,7 +204,9 @@ export const coordinatorMachine = setup({
     }),
     advanceCommit: assign(({ context }) => {
       const log = committedTo(context.log, pointOf(context));
-      return { log, batches: context.batches.filter((s) => s > log.commitSeq) };
+      const { self, previousMembers: previous, lastChangeSeq } = context;
+      const noticeTo = commitNoticeTargets({ self, members: Object.keys(context.members), previous, lastChangeSeq, before: context.log.commitSeq, after: log.commitSeq });
+      return { log, batches: context.batches.filter((s) => s > log.commitSeq), noticeTo };
     }),
     noteJoiner: assign(({ context, event }) => {
       if (event.type !== 'JOIN_REQUEST') return {};
@@ -297,6 +301,7 @@ export const coordinatorMachine = setup({
     changes: [],
     sequencing: null,
     batches: [],
+    noticeTo: [],
   }),
   on: {
     SUBMIT: [
@@ -324,7 +329,7 @@ export const coordinatorMachine = setup({
   // after every event, in this order: commit what the rule allows, bring learners in, name a
   // backup when there is none, and number the next batch when the pipeline has room
   always: [
-    { guard: 'commitAdvances', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq }) }] },
+    { guard: 'commitAdvances', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq, to: context.noticeTo }) }] },
     { guard: 'learnersReady', actions: 'queueReadyLearners' },
     { guard: 'needsBackup', actions: 'queueBackup' },
   ],

@@ -77,7 +77,7 @@ test('a record commits only when every member not failed holds it, a majority in
   [s, actions] = step(s, ack('n3', 3));
   t.deepEqual(params(actions, 'commit'), [], 'n2 and n3 hold it, the manager has not written it yet');
   [s, actions] = step(s, { type: 'WRITTEN', upTo: 3 });
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }]);
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 3, to: ['n2', 'n3'] }]);
   t.is(s.context.log.commitSeq, 3);
 });
 
@@ -87,7 +87,7 @@ test('a slow member holds commits back until it is declared failed; then a major
   [s, actions] = step(s, ack('n2', 3));
   t.deepEqual(params(actions, 'commit'), [], 'n3 is not failed: it is waited for');
   [s, actions] = step(s, { type: 'MEMBERS_FAILED', ids: ['n3'] });
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }]);
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 3, to: ['n2', 'n3'] }]);
 });
 
 test('one member of three holding a record is no majority, even with the rest failed', (t) => {
@@ -123,8 +123,11 @@ test('membership changes go one at a time: the next waits until the previous one
   t.deepEqual(batchIds(actions), [['set:a']], 'ordinary updates are not held back');
   [s] = step(s, sequenced(['set:a', 5]));
   [s, actions] = step(s, ack('n2', 4));
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 4 }], 'n1 and n2: a majority of the old membership and of the new one');
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 4, to: ['n2', 'n3'] }], 'n1 and n2: a majority of the old membership and of the new one; n3, removed by it, hears it too');
   t.deepEqual(batchIds(actions), [['leave:n2']]);
+  [s] = step(s, { type: 'WRITTEN', upTo: 5 });
+  [s, actions] = step(s, ack('n2', 5));
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 5, to: ['n2'] }], 'after that, only members hear commits');
 });
 
 test('a nack from a member: its records are sent again from the point it names', (t) => {
@@ -174,7 +177,7 @@ test('a member that lets M copies go unanswered is declared failed and its remov
     t.deepEqual(params(actions, 'resend'), [{ targets: [{ id: 'n3', from: 3 }], to: 3 }], `copy ${i + 1} to n3, from what it lacks`);
   }
   t.deepEqual(s.context.failed, ['n3']);
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }], 'no longer waited for');
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 3, to: ['n2', 'n3'] }], 'no longer waited for');
   t.true(batchIds(actions).some((b) => b.some((id) => id.includes(':remove:n3:'))), 'its removal is sequenced');
 });
 
