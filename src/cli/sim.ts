@@ -102,8 +102,9 @@ export function register(program: Command): void {
         const { INVARIANT_NUMBER } = await import('../sim/invariants.js');
         const r = await checkScenarioFile(flags.check);
         for (const v of r.violations) log(`invariant ${INVARIANT_NUMBER[v.invariant]} (${v.invariant}) violated${v.t !== undefined ? ` at t=${Math.round(v.t)}` : ''}: ${v.detail}`);
+        if (r.settleNotOwed) log(`invariant 4 (settles-after-heal) not owed: ${r.settleNotOwed}`);
         const invariants = [...new Set(r.violations.map((v) => `${INVARIANT_NUMBER[v.invariant]} ${v.invariant}`))];
-        if (flags.json) out(JSON.stringify({ scenario: flags.check, violations: r.violations.length, invariants, simulatedMs: Math.round(r.simulatedMs) }));
+        if (flags.json) out(JSON.stringify({ scenario: flags.check, violations: r.violations.length, invariants, simulatedMs: Math.round(r.simulatedMs), ...(r.settleNotOwed ? { settleNotOwed: r.settleNotOwed } : {}) }));
         else out(`${flags.check}: ${r.violations.length} violations${invariants.length ? ` (${invariants.join(', ')})` : ''}`);
         process.exitCode = r.violations.length ? EXIT_FAILED : EXIT_OK;
         return;

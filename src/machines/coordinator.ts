@@ -9,83 +9,14 @@
  */
 import { assign, sendParent, setup } from 'xstate';
 import { backupToName, nextBatch, type Submission } from './rules/batch.js';
-import { commitPoint } from './rules/commit.js';
-import { appended, committedTo, type LogIndex, type LogPosition, type RecordMeta } from './rules/log.js';
-import type { QuorumMode } from './rules/majority.js';
+import { commitNoticeTargets, commitPoint } from './rules/commit.js';
+import { appended, committedTo } from './rules/log.js';
 import { addition, removal, rolesRecord } from './coordinatorRecords.js';
-import { applyMembershipEffect, membershipEffect, refusedChange, type MemberFacts, type NodeFacts } from './rules/membership.js';
+import { applyMembershipEffect, membershipEffect, refusedChange, silentLearners } from './rules/membership.js';
 
 export type { Submission } from './rules/batch.js';
-
-export interface CoordinatorInput {
-  self: string;
-  epoch: number;
-  log: LogIndex;
-  /** The newest membership in the manager's log. */
-  members: Record<string, MemberFacts>;
-  backup: string | null;
-  /** Seq of the newest membership change in the log (0: none), and the membership before it. */
-  lastChangeSeq: number;
-  previousMembers: string[];
-  /** Nodes heard in the ballot that made this manager: the backup is chosen among them. */
-  live: string[];
-  /** The manager a takeover replaced: declared failed from the start, its removal queued (docs/protocol.md 4.4). */
-  lost: string[];
-  /** A new cluster's first record records these members (formation); null for a formed cluster. */
-  formation: NodeFacts[] | null;
-  /** The cluster-wide settings a founding manager records. */
-  settings: Record<string, unknown> | null;
-  retransmitMs: number;
-  missedHeartbeats: number;
-  quorum: QuorumMode;
-  /** Records per batch, and batches in flight at once. */
-  window: number;
-  maxBatches: number;
-}
-
-export interface CoordinatorContext extends CoordinatorInput {
-  /** The manager's own store holds its log up to here. */
-  durable: number;
-  /** Seq of this epoch's first record (0 until it is sequenced). */
-  ownFirstSeq: number;
-  /** The membership before the newest change (its majority counts too while that change is uncommitted). */
-  previousMembers: string[];
-  match: Record<string, number>;
-  /** Match points at the last retransmission round: no progress since means an unanswered copy. */
-  progress: Record<string, number>;
-  copies: Record<string, number>;
-  failed: string[];
-  /** Newcomers being brought up to date before their add. */
-  learners: Record<string, NodeFacts>;
-  queue: Submission[];
-  changes: Submission[];
-  /** The batch the host is numbering. */
-  sequencing: Submission[] | null;
-  /** Last seq of each batch in flight. */
-  batches: number[];
-}
-
-export type CoordinatorEvent =
-  /** `knownSeq`: the seq this submission id already has in the log, if any. */
-  | { type: 'SUBMIT'; submission: Submission; knownSeq: number | null }
-  | { type: 'SEQUENCED'; accepted: (RecordMeta & { id: string })[] }
-  | { type: 'WRITTEN'; upTo: number }
-  | { type: 'ACK'; from: string; ok: boolean; match: number; hint: number }
-  /** `lastMatches`: this manager's log holds the joiner's last record (same seq, epoch and id). */
-  | { type: 'JOIN_REQUEST'; from: string; node: NodeFacts; position: LogPosition; lastMatches: boolean }
-  | { type: 'MEMBERS_FAILED'; ids: string[] }
-  /** A heartbeat answer. */
-  | { type: 'PING'; from: string }
-  | { type: 'DRAIN' };
-
-export interface ShipParams {
-  from: number;
-  to: number;
-  /** The nodes to send to. */
-  targets: string[];
-  /** These are every member and learner: with `glup: multicast`, one publish. */
-  all: boolean;
-}
+export type { CoordinatorContext, CoordinatorEvent, CoordinatorInput, ShipParams } from './coordinatorTypes.js';
+import type { CoordinatorContext, CoordinatorEvent, CoordinatorInput, ShipParams } from './coordinatorTypes.js';
 
 /**
  * Whom the manager ships to and takes acks from: the newest membership, learners, and while a
@@ -121,10 +52,12 @@ function startingContext(input: CoordinatorInput): CoordinatorContext {
     copies: {},
     failed: input.lost.filter((id) => input.members[id] && id !== input.self),
     learners: {},
+    learnerSilence: {},
     queue: [rolesRecord(input)],
     changes: [],
     sequencing: null,
     batches: [],
+    noticeTo: [],
   };
   // the replaced manager's removal waits behind the roles record, like any failed member's
   return { ...c, changes: c.failed.map((id) => removal(c, id, 'failed')) };
@@ -162,7 +95,7 @@ function batchOf(c: CoordinatorContext): Submission[] {
 const queued = (c: CoordinatorContext, id: string) => c.queue.some((s) => s.id === id) || c.changes.some((s) => s.id === id) || !!c.sequencing?.some((s) => s.id === id);
 
 /** What every retransmission interval does, serving or draining. */
-const RETRANSMIT = ['countCopies', 'declareFailed', { type: 'resend', params: ({ context }: { context: CoordinatorContext }) => resendParams(context) }] as const;
+const RETRANSMIT = ['countCopies', 'declareFailed', 'dropSilentLearners', { type: 'resend', params: ({ context }: { context: CoordinatorContext }) => resendParams(context) }] as const;
 
 export const coordinatorMachine = setup({
   types: {
@@ -175,8 +108,8 @@ export const coordinatorMachine = setup({
     sequence: (_, _params: { batch: Submission[]; epoch: number }) => {},
     /** Effect: send the log's records `from`..`to` (a snapshot first where the log no longer holds `from`). */
     ship: (_, _params: ShipParams) => {},
-    /** Effect: apply records up to `upTo` to node.db, answer their submitters, send the commit notice. */
-    commit: (_, _params: { upTo: number }) => {},
+    /** Effect: apply records up to `upTo` to node.db, answer their submitters, send the commit notice to `to`. */
+    commit: (_, _params: { upTo: number; to: string[] }) => {},
     /** Effect: each lagging node gets the records it lacks, from its own point (one message to it). */
     resend: (_, _params: { targets: { id: string; from: number }[]; to: number }) => {},
     /** Effect: a retried submission that already committed gets its result again. */
@@ -233,11 +166,14 @@ export const coordinatorMachine = setup({
     noteWritten: assign(({ context, event }) => (event.type === 'WRITTEN' ? { durable: Math.max(context.durable, event.upTo) } : {})),
     noteAck: assign(({ context, event }) => {
       if (event.type !== 'ACK' || !event.ok) return {};
-      return { match: { ...context.match, [event.from]: Math.max(context.match[event.from] ?? 0, event.match) }, copies: { ...context.copies, [event.from]: 0 } };
+      const heard = context.learners[event.from] ? { learnerSilence: { ...context.learnerSilence, [event.from]: 0 } } : {};
+      return { match: { ...context.match, [event.from]: Math.max(context.match[event.from] ?? 0, event.match) }, copies: { ...context.copies, [event.from]: 0 }, ...heard };
     }),
     advanceCommit: assign(({ context }) => {
       const log = committedTo(context.log, pointOf(context));
-      return { log, batches: context.batches.filter((s) => s > log.commitSeq) };
+      const { self, previousMembers: previous, lastChangeSeq } = context;
+      const noticeTo = commitNoticeTargets({ self, members: Object.keys(context.members), previous, lastChangeSeq, before: context.log.commitSeq, after: log.commitSeq });
+      return { log, batches: context.batches.filter((s) => s > log.commitSeq), noticeTo };
     }),
     noteJoiner: assign(({ context, event }) => {
       if (event.type !== 'JOIN_REQUEST') return {};
@@ -253,6 +189,7 @@ export const coordinatorMachine = setup({
         failed: context.failed.filter((id) => id !== from),
         changes,
         learners: member ? context.learners : { ...context.learners, [from]: event.node },
+        learnerSilence: member ? context.learnerSilence : { ...context.learnerSilence, [from]: 0 },
         // a restarted member: its old processes and ephemeral keys died with it
         queue: stale && !queued(context, `${context.self}:${context.epoch}:refresh:${from}:${event.node.incarnation}`)
           ? [...context.queue, { id: `${context.self}:${context.epoch}:refresh:${from}:${event.node.incarnation}`, origin: context.self, op: { membership: { add: [event.node] } } }]
@@ -270,6 +207,18 @@ export const coordinatorMachine = setup({
       for (const id of fresh) delete learners[id];
       const removals = fresh.filter((id) => context.members[id] && id !== context.self).map((id) => removal(context, id, 'failed'));
       return { failed: [...context.failed, ...fresh.filter((id) => context.members[id])], learners, changes: [...context.changes, ...removals.filter((r) => !queued(context, r.id))] };
+    }),
+    // one more round for every learner; those silent M rounds are dropped with their queued
+    // addition (a join request brings a live one back)
+    dropSilentLearners: assign(({ context }) => {
+      const learnerSilence: Record<string, number> = {};
+      for (const id of Object.keys(context.learners)) learnerSilence[id] = (context.learnerSilence[id] ?? 0) + 1;
+      const gone = silentLearners(learnerSilence, Object.keys(context.learners), context.missedHeartbeats);
+      if (!gone.length) return { learnerSilence };
+      const learners = { ...context.learners };
+      for (const id of gone) (delete learners[id], delete learnerSilence[id]);
+      const changes = context.changes.filter((s) => !membershipEffect(s.op, context.members).added.some((n) => gone.includes(n.id)));
+      return { learners, learnerSilence, changes };
     }),
     countCopies: assign(({ context }) => {
       const copies = { ...context.copies };
@@ -332,7 +281,7 @@ export const coordinatorMachine = setup({
   // after every event, in this order: commit what the rule allows, bring learners in, name a
   // backup when there is none, and number the next batch when the pipeline has room
   always: [
-    { guard: 'commitAdvances', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq }) }] },
+    { guard: 'commitAdvances', actions: ['advanceCommit', { type: 'commit', params: ({ context }) => ({ upTo: context.log.commitSeq, to: context.noticeTo }) }] },
     { guard: 'learnersReady', actions: 'queueReadyLearners' },
     { guard: 'needsBackup', actions: 'queueBackup' },
   ],

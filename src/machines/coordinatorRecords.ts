@@ -2,7 +2,7 @@
  * The records the update coordinator writes of its own accord: a new manager's roles record
  * (formation included), a removal, and an addition (naming the backup when there is none).
  */
-import type { CoordinatorContext, CoordinatorInput } from './coordinator.js';
+import type { CoordinatorContext, CoordinatorInput } from './coordinatorTypes.js';
 import { backupToName, type Submission } from './rules/batch.js';
 import type { NodeFacts } from './rules/membership.js';
 

@@ -85,6 +85,9 @@ export const nodeMachine = setup({
     // what it heard while looking for a manager is stale once it has one
     haveManager: assign({ managerLost: false, managerMissed: 0, heard: () => ({}) }),
     lead: assign({ managerLost: false, managerMissed: 0 }),
+    // a node leads only while in `leading`: what it led must not make it watch itself as
+    // manager, refuse takeover promises or answer a takeover "not lost" once it stepped down
+    unlead: assign({ leadership: null }),
     follow: assign(({ event }) => (event.type === 'MANAGER_HEARD' ? { followed: { manager: event.manager, epoch: event.epoch, membershipSeq: event.membershipSeq } } : {})),
     noteMembershipSeq: assign(({ context, event }) =>
       event.type === 'MANAGER_HEARD' && context.followed && event.manager === context.followed.manager && event.membershipSeq > context.followed.membershipSeq
@@ -335,6 +338,7 @@ export const nodeMachine = setup({
           tags: ['member', 'manager'],
           // keeps `heard`: a forming manager records the facts its peers sent in their hellos
           entry: 'lead',
+          exit: 'unlead',
           invoke: [
             { src: 'coordinator', id: 'coordinator', systemId: 'coordinator', input: ({ context }) => coordinatorInput(context, formationOf(context)) },
             { src: 'liveness', id: 'liveness', systemId: 'liveness', input: ({ context }) => livenessInput(context, 'manager') },

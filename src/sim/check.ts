@@ -10,11 +10,11 @@ import { stepKind } from '../scenario/types.js';
 import { executeRun, frameOf } from './execute.js';
 import type { Violation } from './invariants.js';
 
-export async function checkScenarioFile(file: string): Promise<{ violations: Violation[]; simulatedMs: number }> {
+export async function checkScenarioFile(file: string): Promise<{ violations: Violation[]; simulatedMs: number; settleNotOwed: string | null }> {
   const { scenario } = await loadScenarioFile(file);
   const kinds = scenario.steps.map(stepKind);
   const settleStep = kinds.lastIndexOf('waitFor');
   const finalStep = kinds.lastIndexOf('expect');
   const { violations, observer } = await executeRun(scenario, frameOf(scenario, settleStep < 0 ? scenario.steps.length : settleStep, finalStep));
-  return { violations, simulatedMs: observer.simulatedMs() };
+  return { violations, simulatedMs: observer.simulatedMs(), settleNotOwed: observer.settleNotOwed() };
 }

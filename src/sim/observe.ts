@@ -32,6 +32,7 @@ import { checkGroupViews, checkRemovedMembersGone, type GroupViewObservation, ty
 import { checkMembershipSteps, type MembershipObservation } from './invariantMembership.js';
 import { checkActorChains, type ActorAckObservation, type ActorCommitObservation } from './invariantActors.js';
 import { actorCommitOf } from '../actors/hosted/records.js';
+import { settleOwed } from './settleOwed.js';
 
 export interface StepRecord {
   ok: boolean;
@@ -57,6 +58,8 @@ export interface RunObserver {
   counts(): { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number; actorCommits: number; actorAcks: number };
   /** Every violation seen, once the run is over. */
   violations(extra?: Violation[]): Violation[];
+  /** Why the run's settle was not owed (src/sim/settleOwed.ts), when it failed and was not. */
+  settleNotOwed(): string | null;
 }
 
 /** A node as the observer reads it: the public API, plus the clock where the core offers one. */
@@ -83,6 +86,7 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: XInspection
   const handlerErrorsSeen = new Map<ObservedNode, number>();
   const steps = new Map<number, StepRecord>();
   let final: ReturnType<typeof snapshotFinal> | null = null;
+  let notOwed: string | null = null;
   let lastT = 0;
 
   const logger = (bindings: Record<string, unknown>): Logger => ({
@@ -191,6 +195,14 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: XInspection
       const a = (step as { ask: { node: string; type: string; key: string } }).ask;
       actorAcks.push({ type: a.type, key: a.key, version: v.version, eventId: v.eventId, node: a.node, step: i, t });
     }
+    if (!ok && !MAY_FAIL.has(kind) && i >= frame.settleStep && i > 1) {
+      // a cluster the faults left without a live majority or a qualified member owes no settle
+      const due = settleOwed([...nodes.entries()].map(([id, n]) => ({ id, live: !stopped.has(id), committedSeq: n.db.meta.seq, nodes: n.db.nodes })));
+      if (!due.owed) {
+        notOwed = `step ${i} (${kind}) failed, and no settle is owed: ${due.reason}`;
+        return;
+      }
+    }
     if (!ok && !MAY_FAIL.has(kind)) {
       // the runner stops at such a step: the cluster did not form, settle, or a fault step broke
       const settling = i === 1 || i >= frame.settleStep;
@@ -210,6 +222,7 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: XInspection
     hooks: { onNode, onStep, onGroupView, logger: logger({}), ...(extra.onInspect && { xstateInspect: extra.onInspect }) },
     steps,
     simulatedMs: () => lastT,
+    settleNotOwed: () => notOwed,
     counts: () => ({ managers: managers.length, commits: commits.length, acks: acks.length, crashes: crashes.length, views: announced.length, memberships: memberships.length, actorCommits: actorCommits.length, actorAcks: actorAcks.length }),
     violations(extraViolations = []) {
       const settled: FinalNodeObservation[] | null = final;

@@ -65,4 +65,6 @@ export interface SimSummary {
   simulatedMs: number;
   shapes?: Record<string, ShapeCount>;
   workload?: Record<string, number>;
+  /** Seeds whose settle failed where none was owed (src/sim/settleOwed.ts): no manager could be elected safely. */
+  settleNotOwed?: number[];
 }

@@ -54,6 +54,8 @@ export interface SeedResult {
   shrink?: { from: number; to: number; runs: number };
   /** How much the checkers were fed. */
   observed: { managers: number; commits: number; acks: number; crashes: number; views: number; memberships: number; actorCommits: number; actorAcks: number };
+  /** Why invariant 4 was not owed (src/sim/settleOwed.ts), when the settle failed and was not. */
+  settleNotOwed?: string;
   /** Chart transitions the run took (set by coverage workers only). */
   transitions?: string[];
   /** The worker process that ran it and its resident memory after it, in MB (set by workers only). */
@@ -102,6 +104,8 @@ export async function runSeed(seed: number, opts: SimOptions, tuning: SimTuning 
     originalFile: null,
     observed: observer.counts(),
   };
+  const notOwed = observer.settleNotOwed();
+  if (notOwed) result.settleNotOwed = notOwed;
   if (!violations.length) return result;
 
   const outDir = tuning.outDir ?? '.';

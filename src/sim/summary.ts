@@ -21,6 +21,7 @@ export function addResult(summary: SimSummary, r: SeedResult): void {
   const shape = (summary.shapes![String(r.nodes)] ??= { runs: 0, violations: 0, steps: [r.steps, r.steps] });
   shape.runs++;
   shape.steps = [Math.min(shape.steps[0], r.steps), Math.max(shape.steps[1], r.steps)];
+  if (r.settleNotOwed) (summary.settleNotOwed ??= []).push(r.seed);
   if (!r.violations.length) return;
   const first = r.violations[0]!;
   summary.violations++;
@@ -39,6 +40,7 @@ export function addResult(summary: SimSummary, r: SeedResult): void {
 export function finishSummary(summary: SimSummary): SimSummary {
   summary.simulatedMs = Math.round(summary.simulatedMs);
   summary.failures.sort((a, b) => a.seed - b.seed);
+  summary.settleNotOwed?.sort((a, b) => a - b);
   summary.shapes = Object.fromEntries(Object.entries(summary.shapes ?? {}).sort(([a], [b]) => Number(a) - Number(b)));
   summary.workload = Object.fromEntries(Object.entries(summary.workload ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)));
   return summary;
@@ -46,7 +48,7 @@ export function finishSummary(summary: SimSummary): SimSummary {
 
 /** The stderr lines of a failing seed: what broke, and the files that reproduce it. */
 export function failureLines(r: SeedResult): string[] {
-  if (!r.violations.length) return [];
+  if (!r.violations.length) return r.settleNotOwed ? [`seed ${r.seed} (${r.nodes} nodes, ${r.steps} steps): invariant 4 not owed: ${r.settleNotOwed}`] : [];
   const first = r.violations[0]!;
   const lines = [`seed ${r.seed} (${r.nodes} nodes, ${r.steps} steps): invariant ${INVARIANT_NUMBER[first.invariant]} (${first.invariant}) violated: ${first.detail}`];
   for (const v of r.violations.slice(1, 5)) lines.push(`  also ${v.invariant}: ${v.detail}`);
@@ -63,5 +65,6 @@ export function summaryLine(s: SimSummary): string {
   const shapes = Object.entries(s.shapes ?? {})
     .map(([nodes, c]) => `${nodes} nodes ×${c.runs} (steps ${c.steps[0] === c.steps[1] ? c.steps[0] : `${c.steps[0]}–${c.steps[1]}`}${c.violations ? `, ${c.violations} failing` : ''})`)
     .join(', ');
-  return `${s.runs} runs, ${s.violations} violations, ${s.simulatedMs} ms simulated${shapes ? `; ${shapes}` : ''}`;
+  const notOwed = s.settleNotOwed?.length ? `; no settle owed: ${s.settleNotOwed.length} (seeds ${s.settleNotOwed.join(', ')})` : '';
+  return `${s.runs} runs, ${s.violations} violations, ${s.simulatedMs} ms simulated${shapes ? `; ${shapes}` : ''}${notOwed}`;
 }

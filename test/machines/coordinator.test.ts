@@ -78,7 +78,7 @@ test('a record commits only when every member not failed holds it, a majority in
   [s, actions] = step(s, ack('n3', 3));
   t.deepEqual(params(actions, 'commit'), [], 'n2 and n3 hold it, the manager has not written it yet');
   [s, actions] = step(s, { type: 'WRITTEN', upTo: 3 });
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }]);
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 3, to: ['n2', 'n3'] }]);
   t.is(s.context.log.commitSeq, 3);
 });
 
@@ -88,7 +88,7 @@ test('a slow member holds commits back until it is declared failed; then a major
   [s, actions] = step(s, ack('n2', 3));
   t.deepEqual(params(actions, 'commit'), [], 'n3 is not failed: it is waited for');
   [s, actions] = step(s, { type: 'MEMBERS_FAILED', ids: ['n3'] });
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }]);
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 3, to: ['n2', 'n3'] }]);
 });
 
 test('after a takeover the replaced manager is not waited for: the roles record commits with a majority, then its removal', (t) => {
@@ -99,7 +99,7 @@ test('after a takeover the replaced manager is not waited for: the roles record 
   [s] = step(s, sequenced(['n1:epoch:2', 3]));
   [s] = step(s, { type: 'WRITTEN', upTo: 3 });
   [s, actions] = step(s, ack('n2', 3));
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }], 'committed without n3, with no unanswered copies counted');
+  t.like(params(actions, 'commit')[0], { upTo: 3 }, 'committed without n3, with no unanswered copies counted');
   t.like(params(actions, 'sequence')[0], { batch: [{ op: { membership: { remove: [{ id: 'n3', reason: 'failed' }] } } }] });
 });
 
@@ -146,8 +146,11 @@ test('membership changes go one at a time: the next waits until the previous one
   t.deepEqual(batchIds(actions), [['set:a']], 'ordinary updates are not held back');
   [s] = step(s, sequenced(['set:a', 5]));
   [s, actions] = step(s, ack('n2', 4));
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 4 }], 'n1 and n2: a majority of the old membership and of the new one');
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 4, to: ['n2', 'n3'] }], 'n1 and n2: a majority of the old membership and of the new one; n3, removed by it, hears it too');
   t.deepEqual(batchIds(actions), [['leave:n2']]);
+  [s] = step(s, { type: 'WRITTEN', upTo: 5 });
+  [s, actions] = step(s, ack('n2', 5));
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 5, to: ['n2'] }], 'after that, only members hear commits');
 });
 
 test('a nack from a member: its records are sent again from the point it names', (t) => {
@@ -197,7 +200,7 @@ test('a member that lets M copies go unanswered is declared failed and its remov
     t.deepEqual(params(actions, 'resend'), [{ targets: [{ id: 'n3', from: 3 }], to: 3 }], `copy ${i + 1} to n3, from what it lacks`);
   }
   t.deepEqual(s.context.failed, ['n3']);
-  t.deepEqual(params(actions, 'commit'), [{ upTo: 3 }], 'no longer waited for');
+  t.deepEqual(params(actions, 'commit'), [{ upTo: 3, to: ['n2', 'n3'] }], 'no longer waited for');
   t.true(batchIds(actions).some((b) => b.some((id) => id.includes(':remove:n3:'))), 'its removal is sequenced');
 });
 
@@ -233,6 +236,30 @@ test('draining still re-sends what a member lacks, and a member silent for M cop
   }
   t.deepEqual(s.context.failed, ['n3']);
   t.is(s.value, 'drained', 'committed without n3: the handover can go on');
+});
+
+test('a learner that goes silent for M rounds is not added: its queued addition is dropped, and a join request brings it back', (t) => {
+  const join: CoordinatorEvent = { type: 'JOIN_REQUEST', from: 'n4', node: { id: 'n4', ...facts }, position: { lastSeq: 3, lastEpoch: 2, commitSeq: 2 }, lastMatches: true };
+  const isAdd = (id: string) => id.includes(':add:n4:');
+  let s = started();
+  [s] = step(s, join);
+  t.true(s.context.changes.some((c) => isAdd(c.id)), 'caught up: its addition waits for the gate (the roles record is not committed)');
+  for (let i = 0; i < 3; i++) {
+    // the members answer (not yet holding the roles record), the learner says nothing
+    [s] = step(s, ack('n2', 2));
+    [s] = step(s, ack('n3', 2));
+    [s] = fire(m, s, 'retransmit');
+    if (i < 2) t.deepEqual(Object.keys(s.context.learners), ['n4'], `kept after ${i + 1} silent rounds`);
+  }
+  t.deepEqual(Object.keys(s.context.learners), []);
+  t.deepEqual(s.context.changes, [], 'it left (or crashed) before its addition was appended');
+  let actions;
+  [s] = step(s, ack('n2', 3));
+  [s, actions] = step(s, ack('n3', 3));
+  t.deepEqual(batchIds(actions), [], 'the gate opens: nothing to add');
+  // back: it asks again, caught up, and the gate is open
+  [, actions] = step(s, join);
+  t.true(batchIds(actions).flat().some(isAdd), 'a learner heard again is added');
 });
 
 test('draining numbers nothing new and reports once everything in flight committed', (t) => {

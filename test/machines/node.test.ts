@@ -8,6 +8,7 @@ import { initialTransition, transition } from 'xstate';
 import { nodeMachine, type NodeEvent } from '../../src/machines/node.js';
 import type { CommittedFacts } from '../../src/machines/nodeTypes.js';
 import { appended, committedTo, EMPTY_LOG, type LogPosition } from '../../src/machines/rules/log.js';
+import { livenessMembers } from '../../src/machines/nodeInputs.js';
 import { asked, done, fire, names, pure } from './pure.js';
 
 const m = pure(nodeMachine);
@@ -165,6 +166,28 @@ test('a manager steps down on a rival\'s higher epoch, and stops on a lost quoru
   t.is(down.context.epoch, 6);
   const [isolated] = step(s, { type: 'QUORUM_LOST' });
   t.true(isolated.hasTag('isolated'));
+});
+
+test('a manager that stops leading keeps no leadership: following a new manager it watches that one, answers takeovers and grants promises', (t) => {
+  // every way out of `leading` but a handover (which follows its successor) and a stop
+  const ways: [string, NodeEvent][] = [
+    ['a rival epoch', { type: 'EPOCH_RAISED', epoch: 6, from: 'n3' }],
+    ['a lost quorum', { type: 'QUORUM_LOST' }],
+  ];
+  for (const [why, e] of ways) {
+    let [s] = step(leading(), e);
+    t.is(s.context.leadership, null, why);
+    [s] = step(s, { type: 'MANAGER_HEARD', manager: 'n2', epoch: 6, quorate: true, membershipSeq: 1 });
+    [s] = step(s, committed({ epoch: 6 }));
+    t.true(s.hasTag('client'), why);
+    t.deepEqual(livenessMembers(s.context), { members: ['n1', 'n2', 'n3'], manager: 'n2', backup: 'n3' }, `${why}: its liveness watches n2, not itself`);
+    [s] = step(s, { type: 'LIVENESS', managerMissed: M, silent: ['n2'] });
+    let actions;
+    [, actions] = step(s, { type: 'CONFIRM_ASK', from: 'n3', term: 7, position: here });
+    t.is(answer(actions), 'answerAsk {"to":"n3","term":7,"lost":true}', `${why}: it lost n2 too`);
+    [, actions] = step(s, { type: 'PROMISE_REQUEST', from: 'n3', term: 7, position: here });
+    t.is(answer(actions), 'promise {"to":"n3","epoch":7,"kind":"confirm"}', `${why}: it promises the takeover`);
+  }
 });
 
 test('a backup steps down on a rival\'s higher epoch, but not on its own manager\'s (a handover follows)', (t) => {

@@ -1,4 +1,4 @@
-import { commitPoint, type CommitFacts } from '../../src/machines/rules/commit.js';
+import { commitNoticeTargets, commitPoint, type CommitFacts } from '../../src/machines/rules/commit.js';
 import { table } from '../helpers/table.js';
 
 /**
@@ -42,4 +42,13 @@ table('commitPoint', commitPoint, [
   ['the previous majority holds less: the point stops there', facts({ previous: ['n1', 'n2', 'n3', 'n4'], failed: ['n3'], match: { n1: 6, n2: 6, n3: 5, n4: 0 } }), 5],
   ['an empty previous membership adds no condition', facts({ previous: [] }), 6],
   ['quorum none: a live member is still waited for', facts({ quorum: 'none', match: { n1: 6, n2: 6, n3: 4 } }), 4],
+]);
+
+/** Manager n1 of n1–n3 (n4 removed at seq 5 when a row says so): who hears the commit point move from `before` to `after`. */
+table('commitNoticeTargets', ([lastChangeSeq, before, after]: [number, number, number]) =>
+  commitNoticeTargets({ self: 'n1', members: ['n1', 'n2', 'n3'], previous: ['n1', 'n2', 'n3', 'n4'], lastChangeSeq, before, after }), [
+  ['no change committed by this advance: the members', [5, 5, 7], ['n2', 'n3']],
+  ['the advance commits the removal of n4: n4 hears it too', [5, 4, 5], ['n2', 'n3', 'n4']],
+  ['the advance passes the removal: n4 hears it too', [5, 3, 8], ['n2', 'n3', 'n4']],
+  ['the change is still uncommitted after the advance: the members', [5, 2, 4], ['n2', 'n3']],
 ]);

@@ -3,6 +3,7 @@ import {
   isSingleChange,
   mayChangeMembership,
   refusedChange,
+  silentLearners,
   membershipDiff,
   membershipEffect,
   type ChangeGate,
@@ -73,4 +74,13 @@ table('refusedChange', ([origin, op]: [string, unknown]) => refusedChange(origin
   ['an addition from a member: refused (only the manager adds)', ['n2', { membership: { add: [node('n4')] } }], 'a member may only submit one removal (its own leave, or a removal by an operator)'],
   ['naming roles: refused', ['n2', { membership: { backup: 'n2' } }], 'a member may only submit one removal (its own leave, or a removal by an operator)'],
   ['a removal that also names roles: refused', ['n2', { membership: { remove: [{ id: 'n2', reason: 'leave' }], backup: 'n3' } }], 'a member may only submit one removal (its own leave, or a removal by an operator)'],
+]);
+
+/** Rounds since each learner was heard, M = 3: which ones the manager stops bringing in. */
+table('silentLearners', ([rounds, learners]: [Record<string, number>, string[]]) => silentLearners(rounds, learners, 3), [
+  ['heard this round: kept', [{ n4: 0 }, ['n4']], []],
+  ['silent for fewer than M rounds: kept', [{ n4: 2 }, ['n4']], []],
+  ['silent for M rounds: dropped', [{ n4: 3 }, ['n4']], ['n4']],
+  ['only learners are judged', [{ n4: 5, n2: 9 }, ['n4']], ['n4']],
+  ['a learner never counted yet: kept', [{}, ['n4']], []],
 ]);

@@ -26,12 +26,9 @@ test(`glup sim --seeds ${CI_SEEDS} --workers ${WORKERS}, mixed shapes, all fault
   const r = await runGlup(args, { cwd });
   const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as SimSummary;
   t.is(summary.runs, CI_SEEDS, r.stderr.slice(-2000));
-  const line = (f: SimSummary['failures'][number]) => `seed ${f.seed} (--nodes ${f.nodes} --steps ${f.steps}): invariant ${f.invariant}`;
-  // Safety (every invariant but 4) must hold on every seed. Invariant 4, settles-after-heal,
-  // still fails on a few churn seeds — among them runs where the sim stops the last
-  // qualified member of a two-node membership, which no safe rule can recover from — and is
-  // open in issue 10: listed here, not asserted, so that a safety violation is never hidden.
-  const liveness = summary.failures.filter((f) => f.invariant.startsWith('4 '));
-  for (const f of liveness) t.log(`liveness (open, issue 10): ${line(f)}`);
-  t.deepEqual(summary.failures.filter((f) => !f.invariant.startsWith('4 ')).map(line), [], 'reproduce one with: glup sim --seed S --nodes N --steps M');
+  const failures = summary.failures.map((f) => `seed ${f.seed} (--nodes ${f.nodes} --steps ${f.steps}): invariant ${f.invariant}`);
+  t.deepEqual(failures, [], `reproduce one with: glup sim --seed S --nodes N --steps M`);
+  // runs whose settle no safe rule could reach are listed (src/sim/settleOwed.ts), not hidden
+  if (summary.settleNotOwed?.length) t.log(`no settle owed (docs/simulation.md): seeds ${summary.settleNotOwed.join(', ')}`);
+  t.is(r.code, 0);
 });

@@ -77,7 +77,7 @@ export function provideCoordinator(host: NodeHost) {
         const records = r.commitTo(p.upTo);
         const notice = { commitSeq: r.committedSeq };
         if (host.settings.glup === 'multicast') host.publish('update', 'commit', notice);
-        else for (const m of Object.keys(r.newestMembers())) if (m !== host.id) host.sendTo(m, 'commit', notice);
+        else for (const m of p.to) host.sendTo(m, 'commit', notice);
         host.committed(records, true);
       },
       answerCommitted: (_, p) => answerSubmission(host, p.origin, { id: p.id, seq: p.seq, epoch: r.recordAt(p.seq)?.epoch ?? r.db.meta.epoch }),

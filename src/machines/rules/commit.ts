@@ -52,3 +52,20 @@ export function commitPoint(f: CommitFacts): number {
   if (point <= f.commitSeq || point < f.ownFirstSeq) return f.commitSeq;
   return point;
 }
+
+/**
+ * Who hears that the commit point moved from `before` to `after`: the members of the newest
+ * membership, and — when this advance commits a membership change — the nodes that change
+ * removed. A removed node that is alive (declared failed during a partition, say) acked the
+ * change but is no member any more, so no later message reaches it: without this notice it
+ * only finds out once its liveness counts the manager lost, and rejoins M intervals and an
+ * election round later (sim seed 14016). With it, it commits its own removal and rejoins
+ * at once; a leaving node stops.
+ */
+export function commitNoticeTargets(n: { self: string; members: readonly string[]; previous: readonly string[]; lastChangeSeq: number; before: number; after: number }): string[] {
+  const committedChange = n.lastChangeSeq > n.before && n.lastChangeSeq <= n.after;
+  const to = new Set(n.members);
+  if (committedChange) for (const id of n.previous) to.add(id);
+  to.delete(n.self);
+  return [...to];
+}

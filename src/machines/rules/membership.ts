@@ -88,3 +88,15 @@ export function refusedChange(origin: string, self: string, op: unknown, members
   if (r.reason !== 'leave' && r.reason !== 'removed') return `only the manager declares ${r.id} ${r.reason}`;
   return null;
 }
+
+/**
+ * Learners the manager stops bringing in (docs/protocol.md 4.5 Rule 3): those not heard — no
+ * join request, no ack — for `missed` retransmission rounds. A learner asks to join every
+ * retransmitMs, so a live one is heard every round; one that went away (left, crashed) must
+ * not be added: an added node counts in every later majority until its removal commits,
+ * and a dead one added to a small membership can leave no majority that could ever commit
+ * that removal (sim seed 24: [n1] + a learner that had left = [n1, n2], with n2 gone).
+ */
+export function silentLearners(roundsSilent: Readonly<Record<string, number>>, learners: readonly string[], missed: number): string[] {
+  return learners.filter((id) => (roundsSilent[id] ?? 0) >= missed);
+}

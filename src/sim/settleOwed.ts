@@ -1,0 +1,48 @@
+/**
+ * When invariant 4 may demand a settled cluster (docs/simulation.md, "When a settle is
+ * owed"). The sim's faults may leave a cluster that no safe rule can give a manager: the
+ * last qualified member left gracefully, or so many members left that the live ones are no
+ * majority of the membership. Electing there would need a majority the cluster no longer
+ * has (docs/protocol.md 4.2), so the settle is owed only when
+ *   - a majority of the newest committed membership is live (every node is restarted and the
+ *     network healed before the settle: live means not stopped for good), and
+ *   - at least one of those live members is qualified.
+ * Otherwise invariant 4 is not owed and the run is reported as such, never as a pass of the
+ * settle; everything else (safety, invariants 1–3 and 5–8) is checked as always.
+ */
+import { hasMajority } from '../machines/rules/majority.js';
+
+export interface SettleNodeView {
+  id: string;
+  /** Not stopped for good (a graceful leave, or a node the run never restarted). */
+  live: boolean;
+  /** The seq of the node's committed database (also while it is not a member). */
+  committedSeq: number;
+  /** The node's committed membership, with each member's qualification. */
+  nodes: Readonly<Record<string, { qualified: boolean }>>;
+}
+
+export type SettleDue = { owed: true } | { owed: false; reason: string };
+
+/**
+ * Whether the cluster owes a settled manager. The newest committed membership is the one of
+ * the highest committed seq any node reached, stopped nodes included (what was committed is
+ * the cluster's, whoever still shows it); before any commit a settle is always owed.
+ */
+export function settleOwed(nodes: readonly SettleNodeView[]): SettleDue {
+  let found: SettleNodeView | null = null;
+  for (const n of nodes) if (Object.keys(n.nodes).length && (!found || n.committedSeq > found.committedSeq)) found = n;
+  if (!found) return { owed: true };
+  const newest = found;
+  const members = Object.keys(newest.nodes);
+  const live = new Set(nodes.filter((n) => n.live).map((n) => n.id));
+  const liveMembers = members.filter((id) => live.has(id));
+  const membership = `[${members.join(', ')}] (committed at seq ${newest.committedSeq}, seen on ${newest.id})`;
+  if (!hasMajority(liveMembers.length, members.length, 'majority')) {
+    return { owed: false, reason: `only ${liveMembers.length} of ${members.length} members of ${membership} are live: no majority` };
+  }
+  if (!liveMembers.some((id) => newest.nodes[id]!.qualified)) {
+    return { owed: false, reason: `no live member of ${membership} is qualified (live: ${liveMembers.join(', ')})` };
+  }
+  return { owed: true };
+}
