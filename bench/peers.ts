@@ -65,7 +65,7 @@ export async function measureDistinctKeys(put: Put, plan: PeersPlan) {
   const windows: { keys: number; updatesPerSecond: number }[] = [];
   let next = 0;
   let done = 0;
-  let errors = 0;
+  const errors: Record<string, number> = {};
   let windowStart = performance.now();
   const startedAt = windowStart;
   const deadline = startedAt + plan.distinctCapMs;
@@ -74,8 +74,9 @@ export async function measureDistinctKeys(put: Put, plan: PeersPlan) {
       const k = next++;
       try {
         await put(`bench/d${k}`, VALUE);
-      } catch {
-        errors++;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? (e as Error).message?.slice(0, 60) ?? String(e);
+        errors[code] = (errors[code] ?? 0) + 1;
         await sleep(1);
         continue;
       }

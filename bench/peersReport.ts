@@ -3,7 +3,7 @@
 type Lat = { samples?: number; p50Ms?: number; p99Ms?: number };
 type Cell = { updatesPerSecond?: number; latency?: Lat; errors?: Record<string, number>; error?: string } | undefined;
 type Fo = { failover?: Lat; failures?: string[]; kills?: number; error?: string } | undefined;
-type Keys = { windows?: { keys: number; updatesPerSecond: number }[]; reached?: number; target?: number; seconds?: number; errors?: number; error?: string } | undefined;
+type Keys = { windows?: { keys: number; updatesPerSecond: number }[]; reached?: number; target?: number; seconds?: number; errors?: Record<string, number>; error?: string } | undefined;
 
 const num = (x: number | undefined | null) => (x === undefined || x === null ? '—' : x.toLocaleString('en-US'));
 const cell = (c: Cell) => (c?.error ? `— (${c.error})` : c ? `${num(c.updatesPerSecond)} (${num(c.latency?.p50Ms)}, ${num(c.latency?.p99Ms)})${errs(c.errors)}` : '—');
@@ -14,8 +14,8 @@ const errs = (e?: Record<string, number>) => {
 const fo = (f: Fo) => (f?.failover?.samples ? `median ${num(f.failover.p50Ms)}, p99 ${num(f.failover.p99Ms)} (${f.failover.samples} kills${f.failures?.length ? `, ${f.failures.length} failed` : ''})` : `— (${f?.error ?? f?.failures?.join('; ') ?? 'not run'})`);
 const keys = (k: Keys) =>
   k?.windows?.length
-    ? `${k.windows.map((w) => num(w.updatesPerSecond)).join(', ')} (windows of ${num(k.windows[0]!.keys)} keys; ${num(k.reached)} of ${num(k.target)} keys in ${num(k.seconds)} s${k.errors ? `, ${k.errors} errors` : ''})`
-    : `— (${k?.error ?? `${num(k?.reached)} keys reached`})`;
+    ? `${k.windows.map((w) => num(w.updatesPerSecond)).join(', ')} (windows of ${num(k.windows[0]!.keys)} keys; ${num(k.reached)} of ${num(k.target)} keys in ${num(k.seconds)} s${errs(k.errors)})`
+    : `— (${k?.error ?? `${num(k?.reached)} keys reached${errs(k?.errors)}`})`;
 
 export function renderResultsMd(r: any): string {
   const e = r.etcd;
