@@ -12,11 +12,11 @@ import {
   reassembledMismatch,
   sliceIntoChunks,
 } from './chunks.js';
-import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES, type Envelope } from './envelope.js';
+import { encodeEnvelope, MAX_ENVELOPE_BYTES, type Envelope } from './envelope.js';
 import type { Faults } from './faults.js';
 import { ENVELOPE_VERSION, type MessageType } from './messageTypes.js';
 import { identityProblem, replyProblem } from './identity.js';
-import { decodeShared } from './sharedDecode.js';
+import { decodeFrozen, decodeShared } from './sharedDecode.js';
 import type { Subscription, Transport, TransportMessage } from './transport.js';
 
 /**
@@ -173,7 +173,7 @@ export function createBus(opts: BusOptions): Bus {
 
   /** Validates at the edge; the payload is never logged (it is untrusted and may be huge). */
   const decode = (msg: TransportMessage, maxBytes = MAX_ENVELOPE_BYTES): Envelope | undefined => {
-    const result = transport.sharesPayloads ? decodeShared(msg.data, cluster, maxBytes) : decodeEnvelope(msg.data, { cluster, maxBytes });
+    const result = transport.sharesPayloads ? decodeShared(msg.data, cluster, maxBytes) : decodeFrozen(msg.data, cluster, maxBytes);
     if (result.ok) return result.envelope;
     countInvalid(msg, result.reason);
     return undefined;

@@ -5,7 +5,10 @@
  * nodes parsed N² hellos per round (issue 14: 12% of the CPU of forming 200 nodes).
  *
  * The shared envelope is deeply frozen, so a receiver that tried to change what another
- * receives throws instead (ES modules are strict) rather than bending the simulation.
+ * receives throws instead (ES modules are strict) rather than bending the simulation. Every
+ * other transport's envelopes are frozen too (`decodeFrozen`): what a message hands to
+ * application code (a group message, an actor's answer) is read-only on every transport, so
+ * code that works in simulation works over NATS and the other way round.
  */
 import { decodeEnvelope, type DecodeResult } from './envelope.js';
 
@@ -23,6 +26,13 @@ export function decodeShared(data: Uint8Array, cluster: string, maxBytes: number
   const result = decodeEnvelope(data, { cluster, maxBytes });
   if (result.ok) deepFreeze(result.envelope);
   decoded.set(data, { cluster, maxBytes, result });
+  return result;
+}
+
+/** One receiver's decode, frozen like the shared one. */
+export function decodeFrozen(data: Uint8Array, cluster: string, maxBytes: number): DecodeResult {
+  const result = decodeEnvelope(data, { cluster, maxBytes });
+  if (result.ok) deepFreeze(result.envelope);
   return result;
 }
 
