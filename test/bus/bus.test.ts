@@ -46,6 +46,23 @@ for (const kind of KINDS) {
     }
   });
 
+  test(`${kind}: a received envelope is read-only, body included, so code behaves the same in simulation and over NATS`, async (t) => {
+    const kit = await openKit(kind, nats);
+    try {
+      const { n1, n2 } = await busPair(kit);
+      const got = inbox(n2, `${kit.prefix}.grp.*`);
+      await n2.transport.flush();
+      n1.publish(`${kit.prefix}.grp.n1`, 'group-message', { items: ['b', 'a'], nested: { n: 1 } }, { epoch: 1 });
+      await kit.waitFor(() => got.length === 1);
+      const body = got[0]!.body as { items: string[]; nested: { n: number } };
+      t.true(Object.isFrozen(got[0]) && Object.isFrozen(body) && Object.isFrozen(body.items) && Object.isFrozen(body.nested));
+      t.throws(() => body.items.sort(), { instanceOf: TypeError });
+      t.deepEqual([...body.items].sort(), ['a', 'b'], 'a copy can be changed');
+    } finally {
+      await kit.close();
+    }
+  });
+
   test(`${kind}: request and reply through the bus`, async (t) => {
     const kit = await openKit(kind, nats);
     try {
