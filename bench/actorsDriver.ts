@@ -15,6 +15,7 @@ import { DEMO_TYPES } from '../src/actors/hosted/demo.js';
 import { registrationsOf } from '../src/actors/hosted/records.js';
 import { hostOf } from '../src/actors/hosted/placement.js';
 import { closedLoop, latencySummary } from './stats.js';
+import { until } from '../test/helpers/poll.js';
 
 const PROBE_EVERY_MS = 5;
 
@@ -76,13 +77,13 @@ async function run(node: NodeRuntime, out: Out, plan: Plan, ready: () => boolean
   // re-activation after kill -9 of the host: a sharded actor on a non-manager host, then the
   // singleton on the manager (its failover included); the bench restarts the node in between
   for (let trial = 1; trial <= plan.trials * 2; trial++) {
-    await until(ready, 120_000, `all hosts registered before trial ${trial}`);
+    await until(`all hosts registered before trial ${trial}`, ready, { timeoutMs: 120_000, everyMs: 20 });
     const kind = trial <= plan.trials ? 'sharded' : 'singleton';
     if (kind === 'singleton' && node.db.meta.manager === node.id) {
       // the driver must survive: hand the manager role to another node first
       const other = Object.keys(node.db.nodes).find((id) => id !== node.id)!;
       await node.switchover(other);
-      await until(() => ready() && node.db.meta.manager === other, 60_000, 'switchover');
+      await until('the switchover', () => ready() && node.db.meta.manager === other, { timeoutMs: 60_000, everyMs: 20 });
     }
     const victim = kind === 'singleton' ? node.db.meta.manager! : Object.keys(node.db.nodes).find((id) => id !== node.id && id !== node.db.meta.manager)!;
     const type = kind === 'singleton' ? 'singleton-counter' : 'counter';
@@ -142,17 +143,5 @@ function probe(op: () => Promise<unknown>): Promise<void> {
     };
     const timer = setInterval(fire, PROBE_EVERY_MS);
     fire();
-  });
-}
-
-function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const check = () => {
-      if (cond()) return resolve();
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`bench driver: ${what} not reached in ${timeoutMs} ms`));
-      setTimeout(check, 20);
-    };
-    check();
   });
 }

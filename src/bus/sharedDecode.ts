@@ -23,8 +23,7 @@ const decoded = new WeakMap<Uint8Array, Decoded>();
 export function decodeShared(data: Uint8Array, cluster: string, maxBytes: number): DecodeResult {
   const hit = decoded.get(data);
   if (hit && hit.cluster === cluster && hit.maxBytes === maxBytes) return hit.result;
-  const result = decodeEnvelope(data, { cluster, maxBytes });
-  if (result.ok) deepFreeze(result.envelope);
+  const result = decodeFrozen(data, cluster, maxBytes);
   decoded.set(data, { cluster, maxBytes, result });
   return result;
 }
