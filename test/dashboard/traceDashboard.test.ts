@@ -57,6 +57,21 @@ function lastTransition(node: string, actor: string, t: number): InspectionLine 
 const killT = () => events.find((e) => e.kind === 'step' && 'kill' in e.step)!.t;
 const takeoverT = () => events.find((e) => e.kind === 'role' && e.node === 'n2' && e.role === 'manager')!.t;
 
+/**
+ * Waits (up to 10 s) until the chart drawn for `selector` highlights `expected`: the page
+ * renders a clicked node's charts on its next frame, so reading right after the click can
+ * see none. On timeout it returns anyway and the test's assertions report what is shown.
+ */
+async function chartSettled(page: Page, selector: string, expected: string[]): Promise<void> {
+  await page
+    .waitForFunction(
+      ([sel, want]) => (globalThis as any).document.querySelector(sel)?.getAttribute('data-active-leaf') === want,
+      [selector, expected.join(' ')] as const,
+      { timeout: 10_000 },
+    )
+    .catch(() => undefined);
+}
+
 test('the page opens at the end of the trace with the final roles, and scrubbing back shows the roles before the failover', async (t) => {
   const page = await openPage();
   const end = events.at(-1)!.t;
@@ -88,6 +103,7 @@ test('a selected node shows its statecharts with the current state of each actor
     const machineId = (await chart.getAttribute('data-machine-id'))!;
     const expected = leafIds(machineId, lastTransition(node, 'node', time).to);
     t.true(expected.length > 0);
+    await chartSettled(page, `[data-testid=chart][data-node=${node}][data-actor=node]`, expected);
     // the highlighted box in the drawing, not only the page's own bookkeeping
     const highlighted = await chart.locator('g.state.active-leaf').evaluateAll((gs: any[]) => gs.map((g) => g.getAttribute('data-state-id')));
     t.deepEqual(highlighted, expected, `${node} at ${time}`);
@@ -96,8 +112,12 @@ test('a selected node shows its statecharts with the current state of each actor
   // the takeover just happened: n2's coordinator runs, and the arrow of n2's last transition is animated
   await scrubTo(page, takeoverT() + 0.5);
   await page.locator('[data-testid=node-card][data-node=n2]').click();
-  const coordinator = page.locator('[data-testid=chart][data-node=n2][data-actor=coordinator]');
-  t.deepEqual(await coordinator.locator('g.state.active-leaf').evaluateAll((gs: any[]) => gs.map((g) => g.getAttribute('data-state-id'))), leafIds('coordinator', lastTransition('n2', 'coordinator', takeoverT() + 0.5).to));
+  const coordinatorSelector = '[data-testid=chart][data-node=n2][data-actor=coordinator]';
+  const coordinatorLeaves = leafIds('coordinator', lastTransition('n2', 'coordinator', takeoverT() + 0.5).to);
+  t.true(coordinatorLeaves.length > 0);
+  await chartSettled(page, coordinatorSelector, coordinatorLeaves);
+  const coordinator = page.locator(coordinatorSelector);
+  t.deepEqual(await coordinator.locator('g.state.active-leaf').evaluateAll((gs: any[]) => gs.map((g) => g.getAttribute('data-state-id'))), coordinatorLeaves);
   t.true((await page.locator('[data-testid=chart][data-node=n2][data-actor=node] g.edge.recent').count()) > 0, 'the takeover arrow runs');
   await page.screenshot({ path: screenshotPath('dashboard-trace-takeover-n2.png'), fullPage: true });
   await page.close();
