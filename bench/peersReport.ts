@@ -39,7 +39,7 @@ export function renderResultsMd(r: any): string {
     `| 64 in flight, updates/s (p50, p99 ms) | ${cell(e.inFlight64)} | ${cell(g.inFlight64FromClient)} from a client; ${cell(g.inFlight64FromManager)} from the manager |`,
     `| failover ms (etcd 100/1000 ms; glup hb 100 × 3) | ${fo(e.failoverDefault)} | ${fo(g.failoverHb100)} |`,
     `| failover ms (etcd 50/250 ms; glup hb 50 × 3) | ${fo(e.failoverFast)} | ${fo(g.failoverHb50)} |`,
-    `| distinct keys, updates/s per window (64 in flight) | ${keys(e.distinctKeys)} | ${keys(g.distinctKeys)} |`,
+    `| distinct keys, updates/s per window (64 in flight; glup hb 100 × 10) | ${keys(e.distinctKeys)} | ${keys(g.distinctKeys)} |`,
     `| NATS floor: one update's messages, no disk, 64 in flight, updates/s (p50, p99 ms) | | ${cell(g.natsFanout)} |`,
     '',
     '## Ratios',
