@@ -33,6 +33,7 @@ import { checkMembershipSteps, type MembershipObservation } from './invariantMem
 import { checkActorChains, type ActorAckObservation, type ActorCommitObservation } from './invariantActors.js';
 import { actorCommitOf } from '../actors/hosted/records.js';
 import { settleOwed } from './settleOwed.js';
+import type { LogPosition } from '../machines/rules/log.js';
 
 export interface StepRecord {
   ok: boolean;
@@ -64,6 +65,22 @@ export interface RunObserver {
 
 /** A node as the observer reads it: the public API, plus the clock where the core offers one. */
 type ObservedNode = GlupNode & { readonly clock?: { now(): number } };
+
+/**
+ * What a node's ballots are decided on, which the public surface does not show: its log's
+ * position and the newest membership in its log, committed or not. The simulator runs the
+ * nodes in this process (src/actors/runtime.ts), so it reads them from the runtime.
+ */
+interface BallotFacts {
+  facts(): { qualified: boolean };
+  position(): LogPosition;
+  readonly replica: { newestMembers(): Record<string, unknown> };
+}
+
+function ballotView(n: ObservedNode): { qualified: boolean; position: LogPosition; newest: string[] } {
+  const b = n as unknown as BallotFacts;
+  return { qualified: b.facts().qualified, position: b.position(), newest: Object.keys(b.replica.newestMembers()) };
+}
 
 const MAY_FAIL = new Set(['update', 'join', 'leave', 'send', 'ask', 'tell']);
 
@@ -197,7 +214,7 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: XInspection
     }
     if (!ok && !MAY_FAIL.has(kind) && i >= frame.settleStep && i > 1) {
       // a cluster the faults left without a live majority or a qualified member owes no settle
-      const due = settleOwed([...nodes.entries()].map(([id, n]) => ({ id, live: !stopped.has(id), committedSeq: n.db.meta.seq, nodes: n.db.nodes })));
+      const due = settleOwed([...nodes.entries()].map(([id, n]) => ({ id, live: !stopped.has(id), committedSeq: n.db.meta.seq, nodes: n.db.nodes, ...ballotView(n) })));
       if (!due.owed) {
         notOwed = `step ${i} (${kind}) failed, and no settle is owed: ${due.reason}`;
         return;

@@ -5,11 +5,15 @@
  * majority of the membership. Electing there would need a majority the cluster no longer
  * has (docs/protocol.md 4.2), so the settle is owed only when
  *   - a majority of the newest committed membership is live (every node is restarted and the
- *     network healed before the settle: live means not stopped for good), and
- *   - at least one of those live members is qualified.
+ *     network healed before the settle: live means not stopped for good),
+ *   - at least one of those live members is qualified, and
+ *   - some live, qualified node could win a ballot: the live nodes that would grant it their
+ *     promise (docs/protocol.md 4.2) are a majority of the newest membership in its own log.
+ *     An uncommitted change whose new majority is gone strands the others (seed 100321).
  * Otherwise invariant 4 is not owed and the run is reported as such, never as a pass of the
  * settle; everything else (safety, invariants 1–3 and 5–8) is checked as always.
  */
+import { isAtLeastAsUpToDate, type LogPosition } from '../machines/rules/log.js';
 import { hasMajority } from '../machines/rules/majority.js';
 
 export interface SettleNodeView {
@@ -20,6 +24,12 @@ export interface SettleNodeView {
   committedSeq: number;
   /** The node's committed membership, with each member's qualification. */
   nodes: Readonly<Record<string, { qualified: boolean }>>;
+  /** Whether the node may lead (its own setting). */
+  qualified: boolean;
+  /** Its log's position, committed or not: what its ballots compare. */
+  position: LogPosition;
+  /** The newest membership in its log, committed or not (empty before formation). */
+  newest: readonly string[];
 }
 
 export type SettleDue = { owed: true } | { owed: false; reason: string };
@@ -44,5 +54,28 @@ export function settleOwed(nodes: readonly SettleNodeView[]): SettleDue {
   if (!liveMembers.some((id) => newest.nodes[id]!.qualified)) {
     return { owed: false, reason: `no live member of ${membership} is qualified (live: ${liveMembers.join(', ')})` };
   }
+  const liveNodes = nodes.filter((n) => n.live);
+  if (!liveNodes.some((n) => mayWinBallot(n, liveNodes))) {
+    const logs = liveNodes.map((n) => `${n.id} [${n.newest.join(', ')}] at ${n.position.lastEpoch}/${n.position.lastSeq}`).join('; ');
+    return { owed: false, reason: `no live, qualified node can win a ballot: a majority of the newest membership in its log would not grant it (${logs})` };
+  }
   return { owed: true };
+}
+
+/**
+ * Whether `candidate` could gather a majority of the newest membership in its log from the
+ * live nodes (docs/protocol.md 4.2): a voter grants when the candidate is in the voter's
+ * newest membership (or the voter has none yet; the pre-vote's condition) and the candidate's
+ * log is at least as up to date as the voter's; the candidate's own promise counts when it
+ * is in its newest membership. Before formation (no membership in its log) anyone may stand.
+ */
+export function mayWinBallot(candidate: SettleNodeView, live: readonly SettleNodeView[]): boolean {
+  if (!candidate.qualified) return false;
+  if (candidate.newest.length === 0) return true;
+  const grants = live.filter(
+    (v) =>
+      candidate.newest.includes(v.id) &&
+      (v.id === candidate.id || ((v.newest.length === 0 || v.newest.includes(candidate.id)) && isAtLeastAsUpToDate(candidate.position, v.position))),
+  );
+  return hasMajority(grants.length, candidate.newest.length, 'majority');
 }

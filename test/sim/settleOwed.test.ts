@@ -1,15 +1,26 @@
 /**
  * When invariant 4 may demand a settled cluster (src/sim/settleOwed.ts, docs/simulation.md
  * "When a settle is owed"): a majority of the newest committed membership live, one of them
- * qualified. A table of the cases the sim meets.
+ * qualified, and some live, qualified node able to win a ballot counted against the newest
+ * membership in its log. A table of the cases the sim meets.
  */
 import test from 'ava';
-import { settleOwed, type SettleNodeView } from '../../src/sim/settleOwed.js';
+import { mayWinBallot, settleOwed, type SettleNodeView } from '../../src/sim/settleOwed.js';
 
 const q = { qualified: true };
 const u = { qualified: false };
-/** A node that committed `seq` with this membership (its own view), live unless said. */
-const node = (id: string, seq: number, members: Record<string, { qualified: boolean }>, live = true): SettleNodeView => ({ id, live, committedSeq: seq, nodes: members });
+/** A node that committed `seq` with this membership (its own view), live unless said; its log ends there, in epoch 1. */
+const node = (id: string, seq: number, members: Record<string, { qualified: boolean }>, live = true): SettleNodeView => ({
+  id,
+  live,
+  committedSeq: seq,
+  nodes: members,
+  qualified: members[id]?.qualified ?? true,
+  position: { lastEpoch: 1, lastSeq: seq, commitSeq: seq },
+  newest: Object.keys(members),
+});
+/** The same node with a log that goes on past its commit: `last` records, the newest membership `newest`. */
+const withLog = (n: SettleNodeView, last: number, newest: string[], qualified = n.qualified): SettleNodeView => ({ ...n, qualified, position: { ...n.position, lastSeq: last }, newest });
 
 const cases: [string, SettleNodeView[], boolean][] = [
   ['all three live', [node('n1', 5, { n1: q, n2: q, n3: q }), node('n2', 5, { n1: q, n2: q, n3: q }), node('n3', 5, { n1: q, n2: q, n3: q })], true],
@@ -30,3 +41,57 @@ for (const [name, nodes, owed] of cases) {
     if (!due.owed) t.regex(due.reason, /committed at seq \d+, seen on n\d/);
   });
 }
+
+const c3 = { n2: q, n3: q, n6: q };
+const ballotCases: [string, SettleNodeView[], boolean][] = [
+  // seed 100321: committed {n2, n3, n6}; n2 appended the removal of n6 (seq 70), n3 stopped,
+  // n6 came back at seq 69; n1 and n4 were removed earlier and hold n2's log; n5 is far behind
+  [
+    'an uncommitted removal whose new majority is gone strands the live majority of the committed membership',
+    [
+      withLog(node('n2', 69, c3), 70, ['n2', 'n3']),
+      withLog(node('n3', 68, c3, false), 69, ['n2', 'n3', 'n6']),
+      withLog(node('n6', 68, c3), 69, ['n2', 'n3', 'n6']),
+      withLog(node('n1', 69, c3), 70, ['n2', 'n3']),
+      withLog(node('n4', 69, c3), 70, ['n2', 'n3']),
+      node('n5', 10, { n1: q, n2: q, n3: q, n4: q }),
+    ],
+    false,
+  ],
+  // docs/protocol.md section 7 point 7 (seed 24, shrunk): the manager of [n2, n3, n4] appended
+  // the removal of n3 and stopped; n3 and n4 hold the uncommitted [n2, n4]
+  [
+    'the manager that appended a removal is gone for good',
+    [withLog(node('n2', 5, { n2: q, n3: q, n4: q }, false), 6, ['n2', 'n4']), withLog(node('n3', 5, { n2: q, n3: q, n4: q }), 6, ['n2', 'n4']), withLog(node('n4', 5, { n2: q, n3: q, n4: q }), 6, ['n2', 'n4'])],
+    false,
+  ],
+  ['an uncommitted removal whose new majority is live', [withLog(node('n1', 5, { n1: q, n2: q, n3: q }), 6, ['n1', 'n2']), withLog(node('n2', 5, { n1: q, n2: q, n3: q }), 6, ['n1', 'n2']), node('n3', 5, { n1: q, n2: q, n3: q })], true],
+  ['the most advanced live log wins with a less advanced voter', [withLog(node('n1', 9, { n1: q, n2: q, n3: q }), 10, ['n1', 'n2', 'n3']), node('n2', 9, { n1: q, n2: q, n3: q }), node('n3', 9, { n1: q, n2: q, n3: q }, false)], true],
+  [
+    'the one live node with the newest log may not lead, and refuses the others',
+    [withLog(node('n1', 9, { n1: u, n2: q, n3: q }), 10, ['n1', 'n2', 'n3']), node('n2', 9, { n1: u, n2: q, n3: q }), node('n3', 9, { n1: u, n2: q, n3: q }, false)],
+    false,
+  ],
+];
+
+for (const [name, nodes, owed] of ballotCases) {
+  test(`settle owed, ballots: ${name} → ${owed}`, (t) => {
+    const due = settleOwed(nodes);
+    t.is(due.owed, owed, due.owed ? '' : due.reason);
+    if (!due.owed) t.regex(due.reason, /no live, qualified node can win a ballot/);
+  });
+}
+
+test('a ballot counts the newest membership in the candidate log, voters that hold it, and logs no more up to date', (t) => {
+  const members = { n1: q, n2: q, n3: q };
+  const n1 = withLog(node('n1', 9, members), 10, ['n1', 'n2', 'n3']);
+  const n2 = node('n2', 9, members);
+  const n3 = node('n3', 9, members);
+  t.true(mayWinBallot(n1, [n1, n2, n3]));
+  t.false(mayWinBallot(n2, [n1, n2]), 'n1 refuses a log behind its own, and n2 alone is no majority');
+  t.true(mayWinBallot(n2, [n2, n3]), 'equal logs grant');
+  // n3 holds the newest log, but the voters' logs already removed it
+  const removedN3 = (n: SettleNodeView) => ({ ...n, newest: ['n1', 'n2'] });
+  t.false(mayWinBallot(withLog(n3, 10, ['n1', 'n2', 'n3']), [removedN3(n1), removedN3(n2), withLog(n3, 10, ['n1', 'n2', 'n3'])]), 'a candidate outside the voters\' newest membership gets no grant');
+  t.true(mayWinBallot(node('n1', 0, {}), [node('n1', 0, {})]), 'before formation anyone may stand');
+});
