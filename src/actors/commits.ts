@@ -27,7 +27,7 @@ export function afterCommit(host: NodeHost, records: UpdateRecord[], asManager: 
   for (const rec of records) {
     if ('membership' in rec.op) {
       const m = rec.op.membership;
-      const db = r.dbAfter.get(rec.seq) ?? r.db;
+      const db = r.committedDbAt(rec.seq);
       if (m.add?.length || m.remove?.length) {
         host.emit('membership', {
           epoch: db.meta.epoch,
@@ -38,7 +38,8 @@ export function afterCommit(host: NodeHost, records: UpdateRecord[], asManager: 
         });
       }
     }
-    host.emit('update', rec, r.dbAfter.get(rec.seq) ?? r.db);
+    // the database right after the record, made only for a listener that asks (valid during the call)
+    host.emit('update', rec, () => r.committedDbAt(rec.seq));
     if (asManager) answerSubmission(host, rec.origin, { id: rec.id, seq: rec.seq, epoch: rec.epoch });
   }
   host.submitter.resolveCommitted();

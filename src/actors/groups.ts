@@ -37,7 +37,7 @@ export class GroupHost {
   private roundRobin = 0;
 
   constructor(private readonly node: GroupNode) {
-    node.on('update', (r: UpdateRecord, db: ClusterDb) => this.onCommitted(r, db));
+    node.on('update', (r: UpdateRecord, dbAt: () => ClusterDb) => this.onCommitted(r, dbAt));
     node.on('group-message', (b: GroupMessageBody, env: Envelope) => this.onMessage(b, env));
   }
 
@@ -58,8 +58,15 @@ export class GroupHost {
     return a;
   }
 
-  /** `db` is the database right after `r`: every view in between is announced, none skipped. */
-  private onCommitted(r: UpdateRecord, db: ClusterDb): void {
+  /**
+   * `dbAt()` is the database right after `r`: every view in between is announced, none
+   * skipped. It is made only where groups are in play: a node with no group actor, no group
+   * in its database and a record that touches no group has nothing to announce, and does not
+   * pay for a database per record (issue 14).
+   */
+  private onCommitted(r: UpdateRecord, dbAt: () => ClusterDb): void {
+    if (this.actors.size === 0 && Object.keys(this.node.db.groups).length === 0 && !touchesGroups(r)) return;
+    const db = dbAt();
     for (const g of Object.keys(db.groups)) this.actorFor(g, db);
     for (const a of this.actors.values()) a.send({ type: 'DB_COMMITTED', db, seq: r.seq });
     if ('groupMessage' in r.op) {
@@ -175,4 +182,9 @@ export function groupHostOf(node: NodeRuntime, publishOn: (subject: string, body
     on: (event, fn) => node.on(event, fn),
     inspect,
   });
+}
+
+/** Whether a record changes or addresses a process group (membership changes remove members with their node). */
+function touchesGroups(r: UpdateRecord): boolean {
+  return 'groupMessage' in r.op || r.patches.some((p) => p.path[0] === 'groups');
 }

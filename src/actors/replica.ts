@@ -24,9 +24,12 @@ export class Replica {
   /** Database after every logged record, committed or not (the coordinator sequences on it). */
   tentativeDb: ClusterDb;
   /**
-   * The database right after each uncommitted record, made once when the record is logged:
-   * committing reuses it instead of applying the patches a second time (a patch next to a
-   * container of N keys costs O(N)). Cut with the tail it belongs to (truncate, reset).
+   * The database right after some uncommitted records, made when they were logged: after the
+   * last record of each batch (a batch of data records is applied in one pass, so a write
+   * next to a container of N keys copies it once per batch, not once per record: issue 14)
+   * and after every record that changes members, roles or groups. Committing reuses them
+   * instead of applying the patches a second time; the others are made when asked for.
+   * Cut with the tail they belong to (truncate, reset).
    */
   private readonly tentativeAt = new Map<number, ClusterDb>();
   /** Submission id → seq, for every logged record: a retried submission applies at most once. */
@@ -167,8 +170,38 @@ export class Replica {
 
   /** Appends records that continue the log; resolves once the store holds them durably. */
   append(records: UpdateRecord[]): Promise<void> {
-    for (const r of records) this.stage(r);
+    this.stageBatch(records);
     return this.persist(records);
+  }
+
+  /**
+   * Adds records that continue the log, in memory only (see `stage`). Records that touch only
+   * data are applied in one pass; `after`, when the caller has it (the coordinator), is the
+   * database they make of `tentativeDb`. A record that changes members, roles or groups is
+   * applied alone, so that the membership it makes and the views it announces are its own.
+   */
+  stageBatch(records: readonly UpdateRecord[], after?: ClusterDb): void {
+    if (records.length === 0) return;
+    if (records.length === 1 || records.some(changesViews) || !consecutive(records, this.lastSeq + 1)) {
+      for (const r of records) this.stage(r, records.length === 1 ? after : undefined);
+      return;
+    }
+    let next: ClusterDb;
+    try {
+      next = after ?? applyRecordPatches(this.tentativeDb, records.flatMap((r) => r.patches));
+    } catch {
+      // one record's patches do not apply: stage one by one, so that the ones before it are logged and the caller learns which
+      for (const r of records) this.stage(r);
+      return;
+    }
+    for (const r of records) {
+      this.records.push(r);
+      this.submissions.set(r.id, r.seq);
+    }
+    this.tentativeDb = next;
+    this.tentativeAt.set(records[records.length - 1]!.seq, next);
+    this.index = appended(this.index, records.map((r) => ({ seq: r.seq, epoch: r.epoch })));
+    this.onChange();
   }
 
   /**
@@ -205,13 +238,21 @@ export class Replica {
   }
 
   private rebuildTentative(): void {
-    this.tentativeDb = this.tentativeAt.get(this.lastSeq) ?? this.db;
+    this.tentativeDb = this.tentativeAfter(this.lastSeq)!;
   }
 
-  /** The database after every held record up to `seq` (for re-sending a held tail). */
+  /** The database after every held record up to `seq`, made from the nearest one held when needed. */
   tentativeAfter(seq: number): ClusterDb | undefined {
     if (seq < this.committedSeq || seq > this.lastSeq) return undefined;
-    return seq === this.committedSeq ? this.db : this.tentativeAt.get(seq);
+    if (seq === this.committedSeq) return this.db;
+    const made = this.tentativeAt.get(seq);
+    if (made) return made;
+    let from = seq - 1;
+    while (from > this.committedSeq && !this.tentativeAt.has(from)) from--;
+    const base = from === this.committedSeq ? this.db : this.tentativeAt.get(from)!;
+    const db = applyRecordPatches(base, this.range(from + 1, seq).flatMap((r) => r.patches));
+    this.tentativeAt.set(seq, db);
+    return db;
   }
 
   /** Remembers durably that this node votes in or leads `epoch`; resolves once it is stored. */
@@ -234,19 +275,53 @@ export class Replica {
     return done;
   }
 
-  /** The database right after each record committed by the last commitTo (for per-record views). */
-  readonly dbAfter = new Map<number, ClusterDb>();
+  /** The databases right after records of the last commitTo that are made already (see `committedDbAt`). */
+  private readonly dbAfter = new Map<number, ClusterDb>();
+  /** The last commitTo: the committed database before it and the records it committed (a snapshot may drop them from the log meanwhile). */
+  private lastCommit: { base: ClusterDb; records: UpdateRecord[] } | null = null;
+
+  /**
+   * The database right after a record of the last commitTo (per-record views: membership
+   * events, process-group views, the simulator). A record inside a batch has none made: it
+   * is made here, from the nearest one, when asked for; valid until the next commit.
+   */
+  committedDbAt(seq: number): ClusterDb {
+    const made = this.dbAfter.get(seq);
+    if (made) return made;
+    const first = this.lastCommit?.records[0]?.seq;
+    if (!this.lastCommit || first === undefined || seq < first || seq >= first + this.lastCommit.records.length) return this.db;
+    let from = seq - 1;
+    while (from >= first && !this.dbAfter.has(from)) from--;
+    const base = from < first ? this.lastCommit.base : this.dbAfter.get(from)!;
+    const records = this.lastCommit.records.slice(from + 1 - first, seq + 1 - first);
+    const db = applyRecordPatches(base, records.flatMap((r) => r.patches));
+    this.dbAfter.set(seq, db);
+    return db;
+  }
 
   private applyCommitted(upTo: number): UpdateRecord[] {
     const done = this.range(this.committedSeq + 1, upTo);
     let db = this.db;
     this.dbAfter.clear();
+    this.lastCommit = { base: db, records: done };
+    // records inside a batch have no database of their own: the one made after the batch covers them
+    let inside: UpdateRecord[] = [];
     for (const r of done) {
-      const next = this.tentativeAt.get(r.seq) ?? applyRecordPatches(db, r.patches);
+      const next = this.tentativeAt.get(r.seq);
+      if (next === undefined) {
+        inside.push(r);
+        continue;
+      }
       this.tentativeAt.delete(r.seq);
-      if (changesMembers(db, next)) this.committedChangeSeq = r.seq;
+      if (inside.length === 0 && changesMembers(db, next)) this.committedChangeSeq = r.seq;
+      inside = [];
       db = next;
       this.dbAfter.set(r.seq, db);
+    }
+    // the commit ends inside a batch: its part is applied in one pass (a data batch changes no members)
+    if (inside.length) {
+      db = applyRecordPatches(db, inside.flatMap((r) => r.patches));
+      this.dbAfter.set(inside[inside.length - 1]!.seq, db);
     }
     this.db = db;
     this.committedSeq = Math.max(this.committedSeq, upTo);
@@ -277,6 +352,8 @@ export class Replica {
     this.snapshot = snap;
     this.records = [];
     this.tentativeAt.clear();
+    this.dbAfter.clear();
+    this.lastCommit = null;
     this.db = freezeDb(snap.db);
     this.tentativeDb = this.db;
     this.committedSeq = snap.seq;
@@ -299,6 +376,22 @@ export class Replica {
     for (const [id, seq] of this.submissions) if (seq <= this.committedSeq) ids.push(id);
     return { seq: this.committedSeq, epoch: this.recordAt(this.committedSeq)?.epoch ?? this.snapshot?.epoch ?? this.db.meta.epoch, db: this.db, submissions: ids };
   }
+}
+
+/**
+ * Whether a record changes what is decided per record: the members, their rows (roles,
+ * ephemeral keys), the roles and epoch in meta, or the process groups. Anything but data
+ * and meta.seq.
+ */
+function changesViews(r: UpdateRecord): boolean {
+  return r.patches.some((p) => {
+    const top = p.path[0];
+    return top === undefined || top === 'nodes' || top === 'groups' || (top === 'meta' && p.path[1] !== 'seq');
+  });
+}
+
+function consecutive(records: readonly UpdateRecord[], first: number): boolean {
+  return records.every((r, i) => r.seq === first + i);
 }
 
 /** Whether the set of member ids differs between two databases. */

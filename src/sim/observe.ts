@@ -128,9 +128,9 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: XInspection
     node.on('role', (role: Role) => {
       if (role === 'manager') managers.push({ node: id, epoch: node.epoch, t: now() });
     });
-    const onUpdate = (rec: UpdateRecord, after?: ClusterDb) => {
-      // the database right after this record (the core passes it; node.db when it does not)
-      const db = after ?? node.db;
+    const onUpdate = (rec: UpdateRecord, dbAt?: () => ClusterDb) => {
+      // the database right after this record (the core makes it on demand; node.db when it does not)
+      const db = dbAt ? dbAt() : node.db;
       const t = now();
       commits.push({ node: id, incarnation, seq: rec.seq, epoch: rec.epoch, id: rec.id, origin: rec.origin, dbDigest: dbDigest(db), t });
       if (!committedSeqs.has(rec.seq)) {

@@ -47,7 +47,8 @@ test('committing reuses the database made when the record was logged, and equals
   const tentative3 = r.tentativeAfter(3);
   t.deepEqual(r.commitTo(3).map((x) => x.seq), [1, 2, 3]);
   t.is(r.db, tentative3!, 'no second application of the patches');
-  t.is(r.dbAfter.get(2)!.data.kv && (r.dbAfter.get(2)!.data.kv as Record<string, unknown>).k3, undefined, 'per-record views stay per record');
+  t.is((r.committedDbAt(2).data.kv as Record<string, unknown>).k3, undefined, 'per-record views stay per record');
+  t.deepEqual(r.committedDbAt(2), replay('c', recs.slice(0, 2)));
   t.deepEqual(r.db, replay('c', recs.slice(0, 3)));
   r.commitTo(5);
   t.is(r.db, r.tentativeDb);
@@ -157,4 +158,46 @@ test('the memory store keeps a frozen snapshot database without copying it, and 
   const again = await store.open();
   t.is((again.snapshot?.db.data.kv as Record<string, unknown>).k1, 'v1');
   t.deepEqual(again.snapshot?.submissions, ['x']);
+});
+
+test('a batch of data records is applied in one pass; a commit inside it and the per-record views equal the replayed log', async (t) => {
+  const r = await opened();
+  const recs = chain(r.db, 1, 6, 'v');
+  r.stageBatch(recs);
+  t.deepEqual(r.tentativeDb, replay('c', recs));
+  t.deepEqual(r.commitTo(4).map((x) => x.seq), [1, 2, 3, 4]);
+  t.deepEqual(r.db, replay('c', recs.slice(0, 4)), 'a commit that ends inside the batch');
+  for (const seq of [1, 2, 3, 4]) t.deepEqual(r.committedDbAt(seq), replay('c', recs.slice(0, seq)), `the view after seq ${seq}`);
+  r.commitTo(6);
+  t.is(r.db, r.tentativeDb, 'the rest of the batch commits with the database made for it');
+  t.deepEqual(r.committedDbAt(5), replay('c', recs.slice(0, 5)));
+});
+
+test('cutting a tail inside a batch leaves the database of what remains', async (t) => {
+  const r = await opened();
+  const recs = chain(r.db, 1, 6, 'v');
+  r.stageBatch(recs);
+  r.commitTo(1);
+  await r.truncateAfter(3);
+  t.deepEqual(r.tentativeDb, replay('c', recs.slice(0, 3)));
+  r.commitTo(3);
+  t.deepEqual(r.db, replay('c', recs.slice(0, 3)));
+});
+
+test('a record that changes the membership is applied on its own inside a batch: the change and the membership before it are its own', async (t) => {
+  const r = await opened();
+  const before = chain(r.db, 1, 2, 'v');
+  let db = replay('c', before);
+  const { rec: join, after } = record(db, 3, { membership: { add: [{ id: 'n1', qualified: true, priority: 1, incarnation: 1 }], manager: 'n1' } });
+  db = after;
+  const tail = chain(db, 4, 2, 'w');
+  r.stageBatch([...before, join, ...tail]);
+  t.is(r.lastChangeSeq, 3);
+  t.deepEqual(r.previousMembers, []);
+  t.deepEqual(Object.keys(r.newestMembers()), ['n1']);
+  r.commitTo(5);
+  t.is(r.committedChangeSeq, 3);
+  t.deepEqual(Object.keys(r.committedDbAt(3).nodes), ['n1']);
+  t.deepEqual(r.committedDbAt(2).nodes, {});
+  t.deepEqual(r.db, replay('c', [...before, join, ...tail]));
 });

@@ -57,7 +57,7 @@ async function applyFetched(host: NodeHost, reply: Body<'fetch-reply'>, from: nu
   if (plan.kind !== 'append') return;
   if (plan.truncateAfter !== null) await r.truncateAfter(plan.truncateAfter);
   const fresh = records.slice(plan.held);
-  for (const rec of fresh) r.stage(rec);
+  r.stageBatch(fresh);
   await r.persist(fresh);
   // what the node it came from had committed is committed cluster-wide
   const committed = r.commitTo(Math.min(reply.commitSeq, r.lastSeq));

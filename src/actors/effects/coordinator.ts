@@ -4,8 +4,8 @@
  * replica; the coordinator's context holds the protocol.
  */
 import { coordinatorMachine, type ShipParams, type Submission } from '../../machines/coordinator.js';
-import { applyOp } from '../../db/ops.js';
-import type { ClusterDb, Op, UpdateRecord } from '../../db/types.js';
+import { sequenceOps } from '../../db/sequence.js';
+import type { Op, UpdateRecord } from '../../db/types.js';
 import { GlupError } from '../../errors.js';
 import { epochAt } from '../../machines/rules/log.js';
 import type { NodeHost } from '../host.js';
@@ -23,21 +23,22 @@ export function provideCoordinator(host: NodeHost) {
 
   const sequence = (batch: Submission[], epoch: number) => {
     const records: UpdateRecord[] = [];
-    for (const sub of batch) {
-      const before: ClusterDb = r.tentativeDb;
-      const seq = r.lastSeq + 1;
-      try {
-        // a failing cas throws CAS_FAILED here, before the record takes its seq
-        const { db: after, patches } = applyOp(before, sub.op as Op, { origin: sub.origin, seq, epoch });
-        const record: UpdateRecord = { epoch, seq, origin: sub.origin, id: sub.id, op: sub.op as Op, patches, ts: host.clock.now() };
-        // the database applyOp made is the one the patches make: no second application
-        r.stage(record, after);
-        records.push(record);
-      } catch (e) {
-        const err = e instanceof GlupError ? e : new GlupError('INVALID_OP', (e as Error).message);
+    // a failing cas is refused here (CAS_FAILED), before the record takes a seq
+    const { outcomes, runs } = sequenceOps(r.tentativeDb, batch.map((sub) => ({ op: sub.op as Op, origin: sub.origin })), r.lastSeq + 1, epoch);
+    const now = host.clock.now();
+    const byOutcome = outcomes.map((o, i) => {
+      const sub = batch[i]!;
+      if ('error' in o) {
+        const err = o.error instanceof GlupError ? o.error : new GlupError('INVALID_OP', (o.error as Error).message);
         answerSubmission(host, sub.origin, { id: sub.id, error: { code: err.code, message: err.message } });
+        return null;
       }
-    }
+      const record: UpdateRecord = { epoch, seq: o.seq, origin: sub.origin, id: sub.id, op: sub.op as Op, patches: o.patches, ts: now };
+      records.push(record);
+      return record;
+    });
+    // the database each run made is the one its patches make: no second application
+    for (const run of runs) r.stageBatch(byOutcome.slice(run.from, run.to).filter((x): x is UpdateRecord => x !== null), run.db);
     host.toActor('coordinator', { type: 'SEQUENCED', accepted: records.map((x) => ({ seq: x.seq, epoch: x.epoch, id: x.id })) });
     if (!records.length) return;
     const upTo = records[records.length - 1]!.seq;

@@ -14,7 +14,7 @@ export function provideFollower(host: NodeHost, reportConflict: (from: string, s
         const records = p.records as UpdateRecord[];
         const cut = p.truncateAfter === null ? Promise.resolve() : r.truncateAfter(p.truncateAfter);
         try {
-          for (const rec of records) r.stage(rec);
+          r.stageBatch(records);
         } catch (e) {
           host.logger.error('follower: records do not continue the log', { error: String(e) });
           return;

@@ -85,7 +85,7 @@ export class HostedActorRuntime implements HostedActors {
       transmit: (to, body) => this.transmit(to, body),
     });
     this.activationHost = this.makeActivationHost();
-    node.on('update', (rec: UpdateRecord, db?: ClusterDb) => this.onCommitted(rec, db ?? node.db));
+    node.on('update', (rec: UpdateRecord) => this.onCommitted(rec));
     node.on('role', (role: Role) => this.onRole(role));
   }
 
@@ -239,7 +239,7 @@ export class HostedActorRuntime implements HostedActors {
     this.outbox.rehome();
   }
 
-  private onCommitted(rec: UpdateRecord, db: ClusterDb): void {
+  private onCommitted(rec: UpdateRecord): void {
     if (this.stopped) return;
     const commit = actorCommitOf(rec);
     if (commit) {
@@ -247,7 +247,7 @@ export class HostedActorRuntime implements HostedActors {
       if (stale && commit.version > stale.version) this.stale.delete(`${commit.type}/${commit.key}`);
       return;
     }
-    if (!movesActors(rec.op, db)) return;
+    if (!movesActors(rec.op)) return;
     this.register();
     this.replace();
   }
@@ -324,8 +324,9 @@ export class HostedActorRuntime implements HostedActors {
 }
 
 /** A record that can change where actors live: membership and roles, or a type registration. */
-function movesActors(op: Op, db: ClusterDb): boolean {
+function movesActors(op: Op): boolean {
   if ('membership' in op) return true;
   if (!('set' in op || 'delete' in op || 'merge' in op || 'cas' in op || 'batch' in op)) return false;
-  return affectedPaths(op, db).some((p) => p === ROOT || p.startsWith(`${ROOT}.actorTypes`));
+  // a data op's paths need no database (only a membership op's ephemeral keys would)
+  return affectedPaths(op).some((p) => p === ROOT || p.startsWith(`${ROOT}.actorTypes`));
 }
