@@ -10,7 +10,8 @@ import type { NodeHost } from './host.js';
 import type { Replica } from './replica.js';
 
 export function committedFacts(replica: Replica, self: string): CommittedFacts {
-  const db = replica.db;
+  // members, roles and epoch: read without making the database whole (its data writes may wait)
+  const db = replica.committedShape;
   return {
     seq: replica.committedSeq,
     manager: db.meta.manager,

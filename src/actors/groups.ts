@@ -22,6 +22,8 @@ export interface GroupNode {
   readonly id: string;
   readonly cluster: string;
   readonly db: import('../db/types.js').ClusterDb;
+  /** The committed groups, without making the whole database (its data writes may wait). */
+  readonly groups: import('../db/types.js').ClusterDb['groups'];
   readonly maxUpdateBytes: number;
   submit(op: Op): Promise<{ seq: number; epoch: number }>;
   publishOn(subject: string, body: GroupMessageBody): void;
@@ -65,7 +67,7 @@ export class GroupHost {
    * pay for a database per record (issue 14).
    */
   private onCommitted(r: UpdateRecord, dbAt: () => ClusterDb): void {
-    if (this.actors.size === 0 && Object.keys(this.node.db.groups).length === 0 && !touchesGroups(r)) return;
+    if (this.actors.size === 0 && Object.keys(this.node.groups).length === 0 && !touchesGroups(r)) return;
     const db = dbAt();
     for (const g of Object.keys(db.groups)) this.actorFor(g, db);
     for (const a of this.actors.values()) a.send({ type: 'DB_COMMITTED', db, seq: r.seq });
@@ -174,6 +176,9 @@ export function groupHostOf(node: NodeRuntime, publishOn: (subject: string, body
     cluster: node.cluster,
     get db() {
       return node.replica.db;
+    },
+    get groups() {
+      return node.replica.committedShape.groups;
     },
     maxUpdateBytes: node.settings.maxUpdateBytes,
     submit: (op) => node.submit(op),

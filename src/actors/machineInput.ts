@@ -16,7 +16,7 @@ export function nodeMachineInput(node: NodeRuntime) {
       ...(s.initialMembers ? { initialMembers: s.initialMembers } : {}),
       cluster: clusterSettings(s),
     },
-    epoch: Math.max(node.replica.persistedEpoch, node.replica.tentativeDb.meta.epoch),
+    epoch: Math.max(node.replica.persistedEpoch, node.replica.tentativeShape.meta.epoch),
     log: node.replica.index,
     newest: node.replica.newestMembers(),
     lastChangeSeq: node.replica.lastChangeSeq,

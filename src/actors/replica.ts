@@ -7,6 +7,8 @@
 import type { ClusterDb, UpdateRecord } from '../db/types.js';
 import { emptyDb } from '../db/types.js';
 import { applyRecordPatches, freezeDb } from '../db/ops.js';
+import { PendingDb, writesDataOnly } from '../db/pendingDb.js';
+import { CommitViews } from './commitViews.js';
 import type { SnapshotRecord, Store } from '../persistence/store.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -14,15 +16,18 @@ import { appended, committedTo, EMPTY_LOG, truncated, type LogIndex } from '../m
 import type { MemberFacts } from '../machines/rules/membership.js';
 
 export class Replica {
-  /** Committed database: a state of the committed prefix, never ahead of it. */
-  db: ClusterDb;
+  /**
+   * Committed database: a state of the committed prefix, never ahead of it. Its data writes
+   * wait until it is read whole (src/db/pendingDb.ts); `committedShape` reads the rest.
+   */
+  private readonly committed: PendingDb;
   committedSeq = 0;
   /** Newest snapshot (covers seq <= snapshot.seq). */
   snapshot: SnapshotRecord | null = null;
   /** Records after the snapshot, gapless, committed and uncommitted. */
   private records: UpdateRecord[] = [];
   /** Database after every logged record, committed or not (the coordinator sequences on it). */
-  tentativeDb: ClusterDb;
+  private tentative: PendingDb;
   /**
    * The database right after some uncommitted records, made when they were logged: after the
    * last record of each batch (a batch of data records is applied in one pass, so a write
@@ -56,8 +61,39 @@ export class Replica {
     private readonly logger: Logger,
     private readonly snapshotEvery: number,
   ) {
-    this.db = freezeDb(emptyDb(cluster));
-    this.tentativeDb = this.db;
+    this.committed = new PendingDb(freezeDb(emptyDb(cluster)));
+    this.tentative = this.committed.clone();
+  }
+
+  get db(): ClusterDb {
+    return this.committed.get();
+  }
+
+  set db(db: ClusterDb) {
+    this.committed.set(db);
+  }
+
+  /** The committed members, roles, groups and epoch (all but data and meta.seq), without making the database whole. */
+  get committedShape(): ClusterDb {
+    return this.committed.shape;
+  }
+
+  get tentativeDb(): ClusterDb {
+    return this.tentative.get();
+  }
+
+  set tentativeDb(db: ClusterDb) {
+    this.tentative.set(db);
+  }
+
+  /** The newest members, roles and epoch in the log (all but data and meta.seq), without making the database whole. */
+  get tentativeShape(): ClusterDb {
+    return this.tentative.shape;
+  }
+
+  /** The database after every logged record, as the coordinator reads it (src/db/sequence.ts). */
+  get tentativeView(): PendingDb {
+    return this.tentative;
   }
 
   get lastSeq(): number {
@@ -113,7 +149,7 @@ export class Replica {
     for (const id of rec.snapshot?.submissions ?? []) this.submissions.set(id, rec.snapshot!.seq);
     this.records = [];
     this.tentativeAt.clear();
-    this.tentativeDb = this.db;
+    this.tentative = this.committed.clone();
     // the records continue the snapshot: the index must start there, or the first record
     // after a snapshot "does not continue 0" and the node cannot reopen its own log
     this.index = { snapshotSeq: this.snapshot?.seq ?? 0, snapshotEpoch: this.snapshot?.epoch ?? 0, lastSeq: this.snapshot?.seq ?? 0, runs: [], commitSeq: this.committedSeq };
@@ -141,7 +177,7 @@ export class Replica {
 
   /** The newest membership in the log (committed or not), as the protocol counts it. */
   newestMembers(): Record<string, MemberFacts> {
-    const nodes = this.tentativeDb.nodes;
+    const nodes = this.tentative.shape.nodes;
     if (this.membersCache?.nodes === nodes) return this.membersCache.facts;
     const facts: Record<string, MemberFacts> = {};
     for (const n of Object.values(nodes)) facts[n.id] = { qualified: n.qualified, priority: n.priority, incarnation: n.incarnation };
@@ -174,34 +210,9 @@ export class Replica {
     return this.persist(records);
   }
 
-  /**
-   * Adds records that continue the log, in memory only (see `stage`). Records that touch only
-   * data are applied in one pass; `after`, when the caller has it (the coordinator), is the
-   * database they make of `tentativeDb`. A record that changes members, roles or groups is
-   * applied alone, so that the membership it makes and the views it announces are its own.
-   */
-  stageBatch(records: readonly UpdateRecord[], after?: ClusterDb): void {
-    if (records.length === 0) return;
-    if (records.length === 1 || records.some(changesViews) || !consecutive(records, this.lastSeq + 1)) {
-      for (const r of records) this.stage(r, records.length === 1 ? after : undefined);
-      return;
-    }
-    let next: ClusterDb;
-    try {
-      next = after ?? applyRecordPatches(this.tentativeDb, records.flatMap((r) => r.patches));
-    } catch {
-      // one record's patches do not apply: stage one by one, so that the ones before it are logged and the caller learns which
-      for (const r of records) this.stage(r);
-      return;
-    }
-    for (const r of records) {
-      this.records.push(r);
-      this.submissions.set(r.id, r.seq);
-    }
-    this.tentativeDb = next;
-    this.tentativeAt.set(records[records.length - 1]!.seq, next);
-    this.index = appended(this.index, records.map((r) => ({ seq: r.seq, epoch: r.epoch })));
-    this.onChange();
+  /** Adds records that continue the log, in memory only (see `stage`). */
+  stageBatch(records: readonly UpdateRecord[]): void {
+    for (const r of records) this.stage(r);
   }
 
   /**
@@ -212,7 +223,13 @@ export class Replica {
    */
   stage(r: UpdateRecord, after?: ClusterDb): void {
     if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
-    this.pushRecord(r, after);
+    if (!after && writesDataOnly(r.patches)) {
+      // its patches wait in the tentative database; nothing it changes is counted per record
+      this.records.push(r);
+      this.tentative.defer(r.patches);
+      this.submissions.set(r.id, r.seq);
+      this.index = appended(this.index, [{ seq: r.seq, epoch: r.epoch }]);
+    } else this.pushRecord(r, after);
     this.onChange();
   }
 
@@ -237,22 +254,27 @@ export class Replica {
     return this.serial(() => this.store.truncateAfter(seq));
   }
 
+  /** The tentative database after a cut: the committed one and the records still held after it. */
   private rebuildTentative(): void {
-    this.tentativeDb = this.tentativeAfter(this.lastSeq)!;
+    this.tentative = this.committed.clone();
+    for (const r of this.uncommitted()) {
+      const made = this.tentativeAt.get(r.seq);
+      if (made) this.tentative.set(made);
+      else this.tentative.defer(r.patches);
+    }
   }
 
-  /** The database after every held record up to `seq`, made from the nearest one held when needed. */
+  /** The database after every held record up to `seq` (made whole: for tests and tools). */
   tentativeAfter(seq: number): ClusterDb | undefined {
     if (seq < this.committedSeq || seq > this.lastSeq) return undefined;
-    if (seq === this.committedSeq) return this.db;
-    const made = this.tentativeAt.get(seq);
-    if (made) return made;
-    let from = seq - 1;
-    while (from > this.committedSeq && !this.tentativeAt.has(from)) from--;
-    const base = from === this.committedSeq ? this.db : this.tentativeAt.get(from)!;
-    const db = applyRecordPatches(base, this.range(from + 1, seq).flatMap((r) => r.patches));
-    this.tentativeAt.set(seq, db);
-    return db;
+    if (seq === this.lastSeq) return this.tentativeDb;
+    const at = this.committed.clone();
+    for (const r of this.range(this.committedSeq + 1, seq)) {
+      const made = this.tentativeAt.get(r.seq);
+      if (made) at.set(made);
+      else at.defer(r.patches);
+    }
+    return at.get();
   }
 
   /** Remembers durably that this node votes in or leads `epoch`; resolves once it is stored. */
@@ -275,55 +297,32 @@ export class Replica {
     return done;
   }
 
-  /** The databases right after records of the last commitTo that are made already (see `committedDbAt`). */
-  private readonly dbAfter = new Map<number, ClusterDb>();
-  /** The last commitTo: the committed database before it and the records it committed (a snapshot may drop them from the log meanwhile). */
-  private lastCommit: { base: ClusterDb; records: UpdateRecord[] } | null = null;
+  private readonly views = new CommitViews();
 
   /**
-   * The database right after a record of the last commitTo (per-record views: membership
-   * events, process-group views, the simulator). A record inside a batch has none made: it
-   * is made here, from the nearest one, when asked for; valid until the next commit.
+   * The database right after a record of the last commitTo (membership events, process-group
+   * views, the simulator), made when asked for; valid until the next commit.
    */
   committedDbAt(seq: number): ClusterDb {
-    const made = this.dbAfter.get(seq);
-    if (made) return made;
-    const first = this.lastCommit?.records[0]?.seq;
-    if (!this.lastCommit || first === undefined || seq < first || seq >= first + this.lastCommit.records.length) return this.db;
-    let from = seq - 1;
-    while (from >= first && !this.dbAfter.has(from)) from--;
-    const base = from < first ? this.lastCommit.base : this.dbAfter.get(from)!;
-    const records = this.lastCommit.records.slice(from + 1 - first, seq + 1 - first);
-    const db = applyRecordPatches(base, records.flatMap((r) => r.patches));
-    this.dbAfter.set(seq, db);
-    return db;
+    return this.views.at(seq) ?? this.db;
   }
 
   private applyCommitted(upTo: number): UpdateRecord[] {
     const done = this.range(this.committedSeq + 1, upTo);
-    let db = this.db;
-    this.dbAfter.clear();
-    this.lastCommit = { base: db, records: done };
-    // records inside a batch have no database of their own: the one made after the batch covers them
-    let inside: UpdateRecord[] = [];
+    this.views.begin(this.committed.state(), done);
     for (const r of done) {
       const next = this.tentativeAt.get(r.seq);
       if (next === undefined) {
-        inside.push(r);
+        // a data record: its patches wait in the committed database too
+        this.committed.defer(r.patches);
         continue;
       }
+      // a record that changes members, roles or groups was made whole when it was logged
       this.tentativeAt.delete(r.seq);
-      if (inside.length === 0 && changesMembers(db, next)) this.committedChangeSeq = r.seq;
-      inside = [];
-      db = next;
-      this.dbAfter.set(r.seq, db);
+      if (changesMembers(this.committed.shape, next)) this.committedChangeSeq = r.seq;
+      this.committed.set(next);
+      this.views.add(r.seq, next);
     }
-    // the commit ends inside a batch: its part is applied in one pass (a data batch changes no members)
-    if (inside.length) {
-      db = applyRecordPatches(db, inside.flatMap((r) => r.patches));
-      this.dbAfter.set(inside[inside.length - 1]!.seq, db);
-    }
-    this.db = db;
     this.committedSeq = Math.max(this.committedSeq, upTo);
     return done;
   }
@@ -338,6 +337,9 @@ export class Replica {
     this.snapshot = snap;
     const first = this.records[0];
     if (first) this.records = this.records.slice(snap.seq - first.seq + 1);
+    // the committed database was just made whole: the tentative one starts again from it, so
+    // its own waiting writes never need a second whole copy of the data
+    this.rebuildTentative();
     this.index = { ...this.index, snapshotSeq: snap.seq, snapshotEpoch: snap.epoch, runs: this.index.runs.filter(([f], i, runs) => f > snap.seq || (runs[i + 1]?.[0] ?? Infinity) > snap.seq) };
     // started in order (every earlier append has reached the store) but not waited for: the
     // store writes it beside its appends, so the updates behind it do not wait for a write
@@ -352,10 +354,9 @@ export class Replica {
     this.snapshot = snap;
     this.records = [];
     this.tentativeAt.clear();
-    this.dbAfter.clear();
-    this.lastCommit = null;
-    this.db = freezeDb(snap.db);
-    this.tentativeDb = this.db;
+    this.views.clear();
+    this.committed.set(freezeDb(snap.db));
+    this.tentative = this.committed.clone();
     this.committedSeq = snap.seq;
     this.committedChangeSeq = snap.seq;
     this.submissions.clear();
@@ -376,22 +377,6 @@ export class Replica {
     for (const [id, seq] of this.submissions) if (seq <= this.committedSeq) ids.push(id);
     return { seq: this.committedSeq, epoch: this.recordAt(this.committedSeq)?.epoch ?? this.snapshot?.epoch ?? this.db.meta.epoch, db: this.db, submissions: ids };
   }
-}
-
-/**
- * Whether a record changes what is decided per record: the members, their rows (roles,
- * ephemeral keys), the roles and epoch in meta, or the process groups. Anything but data
- * and meta.seq.
- */
-function changesViews(r: UpdateRecord): boolean {
-  return r.patches.some((p) => {
-    const top = p.path[0];
-    return top === undefined || top === 'nodes' || top === 'groups' || (top === 'meta' && p.path[1] !== 'seq');
-  });
-}
-
-function consecutive(records: readonly UpdateRecord[], first: number): boolean {
-  return records.every((r, i) => r.seq === first + i);
 }
 
 /** Whether the set of member ids differs between two databases. */

@@ -47,7 +47,7 @@ export function roleOf(snap: { status: string; hasTag(tag: string): boolean }): 
 export function untilManagerIs(node: NodeRuntime, to: string): Promise<void> {
   return new Promise((resolve) => {
     const off = node.on('update', () => {
-      if (node.replica.db.meta.manager === to) {
+      if (node.replica.committedShape.meta.manager === to) {
         off();
         resolve();
       }

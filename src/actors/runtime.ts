@@ -121,7 +121,7 @@ export class NodeRuntime implements NodeHost {
   }
 
   get backup(): string | null {
-    return this.isMember() ? this.replica.db.meta.backup : null;
+    return this.isMember() ? this.replica.committedShape.meta.backup : null;
   }
 
   get metrics(): NodeMetrics {

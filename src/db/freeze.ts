@@ -13,11 +13,17 @@ import type { Patch } from 'immer';
  */
 export function freezeChanged<T>(db: T, patches: readonly Patch[]): T {
   Object.freeze(db);
+  // each container once: Object.isFrozen of an object with N keys may look at all N, and
+  // thousands of patches (a replica's waiting writes) share the same few containers
+  const seen = new Set<object>();
   for (const p of patches) {
     let cur: unknown = db;
     for (const seg of p.path) {
       if (typeof cur !== 'object' || cur === null) break;
-      if (!Object.isFrozen(cur)) Object.freeze(cur);
+      if (!seen.has(cur)) {
+        seen.add(cur);
+        if (!Object.isFrozen(cur)) Object.freeze(cur);
+      }
       cur = (cur as Record<string | number, unknown>)[seg];
     }
     // the value the patch put there (after a remove, whatever now sits at that index)

@@ -2,22 +2,32 @@
  * Numbering a batch of submissions (the update coordinator, SPEC section 4): each op becomes
  * a record with the patches it makes, or a refusal, exactly as if `applyOp` applied them one
  * after the other. What differs is the cost (issue 14): `applyOp` copies every container on
- * an op's path, so a write next to N keys costs O(N) per op. Here the plain data writes of a
- * batch are gathered into runs and each run is applied in one pass, copying such a container
- * once per run.
+ * an op's path, so a write next to N keys costs O(N) per op. Here a plain data write makes
+ * its patches by reading the database, without applying anything: its record's patches wait
+ * in the replica (src/db/pendingDb.ts) until someone reads the database whole.
  *
- * A run holds ops whose patches follow from the database at the start of the run alone: a
- * `set`, `cas`, `delete` or `merge` (not ephemeral) under objects that exist, writing where
- * no earlier op of the run wrote (no path of one is a prefix of a path of the other, so
- * neither reads or replaces what the other wrote) and where no ephemeral key lives (a write
- * there releases the key, which changes a node row). Every other op, and every op that would
- * fail, ends the run and goes through `applyOp` alone, which also gives its error.
+ * A plain write is a `set`, `cas`, `delete` or `merge` (not ephemeral) under objects that
+ * exist, where no ephemeral key lives (a write there releases the key, which changes a node
+ * row). It reads the database where it writes; when a write of this batch or one waiting in
+ * the replica touches that place, the database is made whole first. Every other op, and every
+ * op that would fail, goes through `applyOp` on the whole database, which also gives its error.
  */
 import type { Patch } from 'immer';
 import type { GlupError } from '../errors.js';
 import { applyOp, applyRecordPatches, jsonEqual } from './ops.js';
 import { FORBIDDEN_KEYS, getAt, isPathPrefix, isPlainObject, parsePath } from './paths.js';
 import type { ClusterDb, Op } from './types.js';
+import { WrittenPaths } from './writtenPaths.js';
+
+/** The database a batch is numbered on: the replica's tentative one, with writes that may wait. */
+export interface SequenceView {
+  /** Everything but data and meta.seq, current. */
+  readonly shape: ClusterDb;
+  /** Whether a waiting write touches the data at `segs`. */
+  touches(segs: readonly string[]): boolean;
+  /** The whole database. */
+  get(): ClusterDb;
+}
 
 export interface SequenceItem {
   op: Op;
@@ -28,54 +38,51 @@ export interface SequenceItem {
 export type SequenceOutcome = { seq: number; patches: Patch[] } | { error: GlupError };
 
 /** Outcomes [from, to) and the database after them. Runs cover every outcome, in order. */
-export interface SequenceRun {
-  from: number;
-  to: number;
-  db: ClusterDb;
-}
-
-export function sequenceOps(base: ClusterDb, items: readonly SequenceItem[], firstSeq: number, epoch: number): { outcomes: SequenceOutcome[]; runs: SequenceRun[] } {
+export function sequenceOps(view: SequenceView, items: readonly SequenceItem[], firstSeq: number, epoch: number): SequenceOutcome[] {
   const outcomes: SequenceOutcome[] = [];
-  const runs: SequenceRun[] = [];
-  let db = base;
   let seq = firstSeq;
-  let ephemeral = ephemeralPaths(db);
-  let runFrom = 0;
-  let runPatches: Patch[] = [];
+  // the whole database once this batch needed it (a slow op, a read of what it wrote), and
+  // the patches of this batch's plain writes since
+  let whole: ClusterDb | null = null;
+  let mine: Patch[] = [];
   const written = new WrittenPaths();
+  let ephemeral = ephemeralPaths(view.shape);
 
-  const endRun = (to: number) => {
-    if (runPatches.length) db = applyRecordPatches(db, runPatches);
-    if (to > runFrom) runs.push({ from: runFrom, to, db });
-    runFrom = to;
-    runPatches = [];
+  const makeWhole = (): ClusterDb => {
+    const db = whole ?? view.get();
+    whole = mine.length ? applyRecordPatches(db, mine) : db;
+    mine = [];
     written.clear();
+    return whole;
+  };
+  /** The data root to read `paths` in: the base's when nothing waiting or written here touches them. */
+  const dataFor = (paths: string[][]): ClusterDb['data'] => {
+    if (paths.some((p) => written.overlaps(p))) return makeWhole().data;
+    if (whole) return whole.data;
+    if (paths.some((p) => view.touches(p))) return makeWhole().data;
+    return view.shape.data;
   };
 
-  items.forEach((item, i) => {
+  for (const item of items) {
     const paths = plainWritePaths(item.op);
-    if (paths && paths.some((p) => written.overlaps(p))) endRun(i);
-    const patches = paths && !paths.some((p) => ephemeral.some((e) => isPathPrefix(p, e))) ? plainPatches(db, item.op, seq) : null;
+    const patches = paths && !paths.some((p) => ephemeral.some((e) => isPathPrefix(p, e))) ? plainPatches(dataFor(paths), item.op, seq) : null;
     if (patches) {
       outcomes.push({ seq: seq++, patches });
-      runPatches.push(...patches);
+      mine.push(...patches);
       for (const p of paths!) written.add(p);
-      return;
+      continue;
     }
-    endRun(i);
+    const before = makeWhole();
     try {
-      const done = applyOp(db, item.op, { origin: item.origin, seq, epoch });
-      db = done.db;
+      const done = applyOp(before, item.op, { origin: item.origin, seq, epoch });
+      whole = done.db;
       outcomes.push({ seq: seq++, patches: done.patches });
-      ephemeral = ephemeralPaths(db);
+      ephemeral = ephemeralPaths(whole);
     } catch (e) {
       outcomes.push({ error: e as GlupError });
     }
-    runs.push({ from: i, to: i + 1, db });
-    runFrom = i + 1;
-  });
-  endRun(items.length);
-  return { outcomes, runs };
+  }
+  return outcomes;
 }
 
 /** The data paths a plain write writes (a merge: each merged key), or null for any other op. */
@@ -93,14 +100,14 @@ function plainWritePaths(op: Op): string[][] | null {
 }
 
 /**
- * The patches `applyOp` would make of `db` for a plain write, when they follow without
+ * The patches `applyOp` would make for a plain write, read from `data`, when they follow without
  * creating a parent: null when the op needs `applyOp` (a missing or non-object parent, a
  * failing cas, a merge into what is not an object yet).
  */
-function plainPatches(db: ClusterDb, op: Op, seq: number): Patch[] | null {
+function plainPatches(data: ClusterDb['data'], op: Op, seq: number): Patch[] | null {
   const stamp: Patch = { op: 'replace', path: ['meta', 'seq'], value: seq };
   const write = (segs: string[], value: unknown): Patch | null => {
-    const parent = parentOf(db.data, segs);
+    const parent = parentOf(data, segs);
     if (!parent) return null;
     return { op: Object.hasOwn(parent, segs[segs.length - 1]!) ? 'replace' : 'add', path: ['data', ...segs], value };
   };
@@ -108,7 +115,7 @@ function plainPatches(db: ClusterDb, op: Op, seq: number): Patch[] | null {
     const { path, value } = 'set' in op ? op.set : op.cas;
     const segs = parsePath(path);
     if ('cas' in op) {
-      const current = getAt(db.data, segs);
+      const current = getAt(data, segs);
       const matches = op.cas.expect === null ? current === undefined || current === null : jsonEqual(current, op.cas.expect);
       if (!matches) return null;
     }
@@ -117,14 +124,14 @@ function plainPatches(db: ClusterDb, op: Op, seq: number): Patch[] | null {
   }
   if ('delete' in op) {
     const segs = parsePath(op.delete.path);
-    const parent = parentOf(db.data, segs);
+    const parent = parentOf(data, segs);
     // a missing path is a no-op that still takes its seq
     if (!parent || !Object.hasOwn(parent, segs[segs.length - 1]!)) return [stamp];
     return [{ op: 'remove', path: ['data', ...segs] }, stamp];
   }
   if ('merge' in op) {
     const segs = parsePath(op.merge.path);
-    const target = getAt(db.data, segs);
+    const target = getAt(data, segs);
     if (!isPlainObject(target)) return null;
     const patches: Patch[] = Object.entries(op.merge.value).map(([k, v]) => ({ op: Object.hasOwn(target, k) ? 'replace' : 'add', path: ['data', ...segs, k], value: v }));
     return [...patches, stamp];
@@ -147,27 +154,4 @@ function ephemeralPaths(db: ClusterDb): string[][] {
   const out: string[][] = [];
   for (const row of Object.values(db.nodes)) for (const p of row.ephemeral ?? []) out.push(parsePath(p));
   return out;
-}
-
-/** The paths written in a run: a new path overlaps when one of the two is a prefix of the other. */
-class WrittenPaths {
-  /** Every written path and every prefix of one, joined by NUL (segments may hold dots). */
-  private readonly prefixes = new Set<string>();
-  private readonly exact = new Set<string>();
-
-  add(segs: readonly string[]): void {
-    for (let i = 1; i <= segs.length; i++) this.prefixes.add(segs.slice(0, i).join('\u0000'));
-    this.exact.add(segs.join('\u0000'));
-  }
-
-  overlaps(segs: readonly string[]): boolean {
-    // a written path is a prefix of this one (or equal), or this one is a prefix of a written one
-    for (let i = 1; i <= segs.length; i++) if (this.exact.has(segs.slice(0, i).join('\u0000'))) return true;
-    return this.prefixes.has(segs.join('\u0000'));
-  }
-
-  clear(): void {
-    this.prefixes.clear();
-    this.exact.clear();
-  }
 }

@@ -24,21 +24,19 @@ export function provideCoordinator(host: NodeHost) {
   const sequence = (batch: Submission[], epoch: number) => {
     const records: UpdateRecord[] = [];
     // a failing cas is refused here (CAS_FAILED), before the record takes a seq
-    const { outcomes, runs } = sequenceOps(r.tentativeDb, batch.map((sub) => ({ op: sub.op as Op, origin: sub.origin })), r.lastSeq + 1, epoch);
+    const outcomes = sequenceOps(r.tentativeView, batch.map((sub) => ({ op: sub.op as Op, origin: sub.origin })), r.lastSeq + 1, epoch);
     const now = host.clock.now();
-    const byOutcome = outcomes.map((o, i) => {
+    outcomes.forEach((o, i) => {
       const sub = batch[i]!;
       if ('error' in o) {
         const err = o.error instanceof GlupError ? o.error : new GlupError('INVALID_OP', (o.error as Error).message);
         answerSubmission(host, sub.origin, { id: sub.id, error: { code: err.code, message: err.message } });
-        return null;
+        return;
       }
-      const record: UpdateRecord = { epoch, seq: o.seq, origin: sub.origin, id: sub.id, op: sub.op as Op, patches: o.patches, ts: now };
-      records.push(record);
-      return record;
+      records.push({ epoch, seq: o.seq, origin: sub.origin, id: sub.id, op: sub.op as Op, patches: o.patches, ts: now });
     });
-    // the database each run made is the one its patches make: no second application
-    for (const run of runs) r.stageBatch(byOutcome.slice(run.from, run.to).filter((x): x is UpdateRecord => x !== null), run.db);
+    // a data record's patches wait in the tentative database; the others are applied as any member applies them
+    r.stageBatch(records);
     host.toActor('coordinator', { type: 'SEQUENCED', accepted: records.map((x) => ({ seq: x.seq, epoch: x.epoch, id: x.id })) });
     if (!records.length) return;
     const upTo = records[records.length - 1]!.seq;
@@ -81,14 +79,14 @@ export function provideCoordinator(host: NodeHost) {
         else for (const m of p.to) host.sendTo(m, 'commit', notice);
         host.committed(records, true);
       },
-      answerCommitted: (_, p) => answerSubmission(host, p.origin, { id: p.id, seq: p.seq, epoch: r.recordAt(p.seq)?.epoch ?? r.db.meta.epoch }),
+      answerCommitted: (_, p) => answerSubmission(host, p.origin, { id: p.id, seq: p.seq, epoch: r.recordAt(p.seq)?.epoch ?? r.committedShape.meta.epoch }),
       refuseSubmission: (_, p) => {
         host.counters.refusedSubmissions++;
         host.logger.warn('refused a membership change', { from: p.origin, id: p.id, reason: p.reason });
         answerSubmission(host, p.origin, { id: p.id, error: { code: 'INVALID_OP', message: p.reason ?? 'refused' } });
       },
       tellNotMember: (_, p) => {
-        const db = r.tentativeDb;
+        const db = r.tentativeShape;
         host.sendTo(p.to, 'announce', { manager: host.id, backup: db.meta.backup, commitSeq: r.committedSeq, membershipSeq: r.committedChangeSeq, member: false });
       },
     },

@@ -45,7 +45,7 @@ export function nodeActions(host: NodeHost, stop: () => void): NodeActions {
       host.submitter.submit({ membership: { remove: [{ id: host.id, reason: 'leave' }] } }).catch((e) => host.logger.info('leave not committed', { error: String(e) }));
     },
     announce: (_, p) => {
-      const db = host.replica.tentativeDb;
+      const db = host.replica.tentativeShape;
       host.sendTo(p.to, 'announce', { manager: host.id, backup: db.meta.backup, commitSeq: host.replica.committedSeq, membershipSeq: host.replica.committedChangeSeq, member: !!db.nodes[p.to] });
     },
     stopRuntime: () => stop(),
