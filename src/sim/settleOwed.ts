@@ -64,18 +64,17 @@ export function settleOwed(nodes: readonly SettleNodeView[]): SettleDue {
 
 /**
  * Whether `candidate` could gather a majority of the newest membership in its log from the
- * live nodes (docs/protocol.md 4.2): a voter grants when the candidate is in the voter's
- * newest membership (or the voter has none yet; the pre-vote's condition) and the candidate's
- * log is at least as up to date as the voter's; the candidate's own promise counts when it
- * is in its newest membership. Before formation (no membership in its log) anyone may stand.
+ * live nodes, as far as safety allows (docs/protocol.md 4.2): a voter's promise needs the
+ * candidate's log to be at least as up to date as its own, and the candidate's own promise
+ * counts when it is in its newest membership. The pre-vote's further conditions (the voter
+ * lost its manager, knows the candidate as a member) are the protocol's to meet: a run they
+ * block is still owed a settle. A candidate with an empty log can win only a formation
+ * ballot, while no live node's log holds anything (any record is more up to date).
  */
 export function mayWinBallot(candidate: SettleNodeView, live: readonly SettleNodeView[]): boolean {
   if (!candidate.qualified) return false;
-  if (candidate.newest.length === 0) return true;
-  const grants = live.filter(
-    (v) =>
-      candidate.newest.includes(v.id) &&
-      (v.id === candidate.id || ((v.newest.length === 0 || v.newest.includes(candidate.id)) && isAtLeastAsUpToDate(candidate.position, v.position))),
-  );
+  // an empty log stands in a formation ballot; a voter whose log holds anything refuses it
+  if (candidate.newest.length === 0) return live.every((v) => v.newest.length === 0);
+  const grants = live.filter((v) => candidate.newest.includes(v.id) && (v.id === candidate.id || isAtLeastAsUpToDate(candidate.position, v.position)));
   return hasMajority(grants.length, candidate.newest.length, 'majority');
 }
