@@ -29,12 +29,10 @@ export class Replica {
   /** Database after every logged record, committed or not (the coordinator sequences on it). */
   private tentative: PendingDb;
   /**
-   * The database right after some uncommitted records, made when they were logged: after the
-   * last record of each batch (a batch of data records is applied in one pass, so a write
-   * next to a container of N keys copies it once per batch, not once per record: issue 14)
-   * and after every record that changes members, roles or groups. Committing reuses them
-   * instead of applying the patches a second time; the others are made when asked for.
-   * Cut with the tail they belong to (truncate, reset).
+   * The database right after each uncommitted record that was applied when it was logged
+   * (one that changes members, roles or groups, or any record at open); a data record's
+   * patches wait instead (src/db/pendingDb.ts). Committing reuses them instead of applying
+   * the patches a second time. Cut with the tail they belong to (truncate, reset).
    */
   private readonly tentativeAt = new Map<number, ClusterDb>();
   /** Submission id → seq, for every logged record: a retried submission applies at most once. */
@@ -254,27 +252,26 @@ export class Replica {
     return this.serial(() => this.store.truncateAfter(seq));
   }
 
-  /** The tentative database after a cut: the committed one and the records still held after it. */
+  /** The tentative database after a cut or a snapshot: the committed one and the records still held after it. */
   private rebuildTentative(): void {
-    this.tentative = this.committed.clone();
-    for (const r of this.uncommitted()) {
-      const made = this.tentativeAt.get(r.seq);
-      if (made) this.tentative.set(made);
-      else this.tentative.defer(r.patches);
-    }
+    this.tentative = this.tentativeUpTo(this.lastSeq);
   }
 
-  /** The database after every held record up to `seq` (made whole: for tests and tools). */
-  tentativeAfter(seq: number): ClusterDb | undefined {
-    if (seq < this.committedSeq || seq > this.lastSeq) return undefined;
-    if (seq === this.lastSeq) return this.tentativeDb;
+  /** The committed database and the held records up to `seq` on top, their data writes waiting. */
+  private tentativeUpTo(seq: number): PendingDb {
     const at = this.committed.clone();
     for (const r of this.range(this.committedSeq + 1, seq)) {
       const made = this.tentativeAt.get(r.seq);
       if (made) at.set(made);
       else at.defer(r.patches);
     }
-    return at.get();
+    return at;
+  }
+
+  /** The database after every held record up to `seq` (made whole: for tests and tools). */
+  tentativeAfter(seq: number): ClusterDb | undefined {
+    if (seq < this.committedSeq || seq > this.lastSeq) return undefined;
+    return seq === this.lastSeq ? this.tentativeDb : this.tentativeUpTo(seq).get();
   }
 
   /** Remembers durably that this node votes in or leads `epoch`; resolves once it is stored. */

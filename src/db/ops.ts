@@ -155,12 +155,21 @@ function mergeAt(scope: Scope, path: DataPath, value: Record<string, unknown>): 
 function casAt(scope: Scope, cas: { path: DataPath; expect: unknown; value: unknown; ephemeral?: boolean }): void {
   const segs = parsePath(cas.path);
   const current = getAt(scope.draft.data, segs);
-  const matches = cas.expect === null ? current === undefined || current === null : jsonEqual(current, cas.expect);
-  if (!matches) {
+  if (!casMatches(current, cas.expect)) {
     const found = current === undefined ? 'nothing' : preview(current);
     throw new GlupError('CAS_FAILED', `cas at ${formatPath(segs)}: expected ${preview(cas.expect)}, found ${found}`);
   }
   setAt(scope, cas.path, cas.value, cas.ephemeral === true);
+}
+
+/** Whether a cas expecting `expect` matches `current`: `null` means absent or null, anything else compares deeply. */
+export function casMatches(current: unknown, expect: unknown): boolean {
+  return expect === null ? current === undefined || current === null : jsonEqual(current, expect);
+}
+
+/** The object that holds the last segment of `segs` under `data`, or undefined when a parent is missing or not an object. */
+export function existingParent(data: Record<string, unknown>, segs: string[]): Record<string, unknown> | undefined {
+  return parentFor(data, segs, false);
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import type { Patch } from 'immer';
 import type { GlupError } from '../errors.js';
-import { applyOp, applyRecordPatches, jsonEqual } from './ops.js';
+import { applyOp, applyRecordPatches, casMatches, existingParent } from './ops.js';
 import { FORBIDDEN_KEYS, getAt, isPathPrefix, isPlainObject, parsePath } from './paths.js';
 import type { ClusterDb, Op } from './types.js';
 import { WrittenPaths } from './writtenPaths.js';
@@ -37,7 +37,7 @@ export interface SequenceItem {
 
 export type SequenceOutcome = { seq: number; patches: Patch[] } | { error: GlupError };
 
-/** Outcomes [from, to) and the database after them. Runs cover every outcome, in order. */
+/** Each item's outcome, in order; seqs run on from `firstSeq` over the accepted ones. */
 export function sequenceOps(view: SequenceView, items: readonly SequenceItem[], firstSeq: number, epoch: number): SequenceOutcome[] {
   const outcomes: SequenceOutcome[] = [];
   let seq = firstSeq;
@@ -107,7 +107,7 @@ function plainWritePaths(op: Op): string[][] | null {
 function plainPatches(data: ClusterDb['data'], op: Op, seq: number): Patch[] | null {
   const stamp: Patch = { op: 'replace', path: ['meta', 'seq'], value: seq };
   const write = (segs: string[], value: unknown): Patch | null => {
-    const parent = parentOf(data, segs);
+    const parent = existingParent(data, segs);
     if (!parent) return null;
     return { op: Object.hasOwn(parent, segs[segs.length - 1]!) ? 'replace' : 'add', path: ['data', ...segs], value };
   };
@@ -115,16 +115,14 @@ function plainPatches(data: ClusterDb['data'], op: Op, seq: number): Patch[] | n
     const { path, value } = 'set' in op ? op.set : op.cas;
     const segs = parsePath(path);
     if ('cas' in op) {
-      const current = getAt(data, segs);
-      const matches = op.cas.expect === null ? current === undefined || current === null : jsonEqual(current, op.cas.expect);
-      if (!matches) return null;
+      if (!casMatches(getAt(data, segs), op.cas.expect)) return null;
     }
     const patch = write(segs, value);
     return patch && [patch, stamp];
   }
   if ('delete' in op) {
     const segs = parsePath(op.delete.path);
-    const parent = parentOf(data, segs);
+    const parent = existingParent(data, segs);
     // a missing path is a no-op that still takes its seq
     if (!parent || !Object.hasOwn(parent, segs[segs.length - 1]!)) return [stamp];
     return [{ op: 'remove', path: ['data', ...segs] }, stamp];
@@ -137,16 +135,6 @@ function plainPatches(data: ClusterDb['data'], op: Op, seq: number): Patch[] | n
     return [...patches, stamp];
   }
   return null;
-}
-
-/** The object that holds the last segment, when every parent exists and is a plain object. */
-function parentOf(data: Record<string, unknown>, segs: readonly string[]): Record<string, unknown> | undefined {
-  let cur: unknown = data;
-  for (let i = 0; i < segs.length - 1; i++) {
-    if (!isPlainObject(cur) || !Object.hasOwn(cur, segs[i]!)) return undefined;
-    cur = cur[segs[i]!];
-  }
-  return isPlainObject(cur) ? cur : undefined;
 }
 
 /** Every ephemeral key of every node, as segments. */

@@ -213,7 +213,7 @@ export function observeRun(frame: RunFrame, extra: { onInspect?: (e: XInspection
       actorAcks.push({ type: a.type, key: a.key, version: v.version, eventId: v.eventId, node: a.node, step: i, t });
     }
     if (!ok && !MAY_FAIL.has(kind) && i >= frame.settleStep && i > 1) {
-      // a cluster the faults left without a live majority or a qualified member owes no settle
+      // a cluster the faults left without a live majority, a qualified member or a ballot anyone can win owes no settle
       const due = settleOwed([...nodes.entries()].map(([id, n]) => ({ id, live: !stopped.has(id), committedSeq: n.db.meta.seq, nodes: n.db.nodes, ...ballotView(n) })));
       if (!due.owed) {
         notOwed = `step ${i} (${kind}) failed, and no settle is owed: ${due.reason}`;

@@ -45,7 +45,8 @@ export function settleOwed(nodes: readonly SettleNodeView[]): SettleDue {
   if (!found) return { owed: true };
   const newest = found;
   const members = Object.keys(newest.nodes);
-  const live = new Set(nodes.filter((n) => n.live).map((n) => n.id));
+  const liveNodes = nodes.filter((n) => n.live);
+  const live = new Set(liveNodes.map((n) => n.id));
   const liveMembers = members.filter((id) => live.has(id));
   const membership = `[${members.join(', ')}] (committed at seq ${newest.committedSeq}, seen on ${newest.id})`;
   if (!hasMajority(liveMembers.length, members.length, 'majority')) {
@@ -54,7 +55,6 @@ export function settleOwed(nodes: readonly SettleNodeView[]): SettleDue {
   if (!liveMembers.some((id) => newest.nodes[id]!.qualified)) {
     return { owed: false, reason: `no live member of ${membership} is qualified (live: ${liveMembers.join(', ')})` };
   }
-  const liveNodes = nodes.filter((n) => n.live);
   if (!liveNodes.some((n) => mayWinBallot(n, liveNodes))) {
     const logs = liveNodes.map((n) => `${n.id} [${n.newest.join(', ')}] at ${n.position.lastEpoch}/${n.position.lastSeq}`).join('; ');
     return { owed: false, reason: `no live, qualified node can win a ballot: a majority of the newest membership in its log would not grant it (${logs})` };
