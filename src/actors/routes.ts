@@ -55,7 +55,7 @@ export function routeMessage(host: NodeHost, hooks: RouteHooks, env: Envelope, b
     case 'candidacy': {
       const b = body as Body<'candidacy'>;
       const candidate = { id: b.node.id, priority: b.node.priority, qualified: b.node.qualified };
-      host.toActor('election', { type: 'PARTICIPANT', node: b.node, position: b.position, epoch: env.epoch, at });
+      host.toActor('election', { type: 'PARTICIPANT', node: b.node, position: b.position, epoch: env.epoch, at, ...(b.prevote ? {} : { asksVotesFor: b.term }) });
       host.toNode({ type: b.prevote ? 'PREVOTE_REQUEST' : 'VOTE_REQUEST', from, term: b.term, candidate, position: b.position, epoch: env.epoch, at });
       return;
     }

@@ -12,7 +12,7 @@ import { backupToName, nextBatch, type Submission } from './rules/batch.js';
 import { commitNoticeTargets, commitPoint } from './rules/commit.js';
 import { appended, committedTo } from './rules/log.js';
 import { addition, removal, rolesRecord } from './coordinatorRecords.js';
-import { applyMembershipEffect, membershipEffect, refusedChange, silentLearners } from './rules/membership.js';
+import { applyMembershipEffect, membershipEffect, previousWhileUncommitted, refusedChange, silentLearners } from './rules/membership.js';
 
 export type { Submission } from './rules/batch.js';
 export type { CoordinatorContext, CoordinatorEvent, CoordinatorInput, ShipParams } from './coordinatorTypes.js';
@@ -32,7 +32,7 @@ const others = (c: CoordinatorContext) => [...othersSet(c)];
  */
 let othersMemo: { members: object; learners: object; previous: string[]; self: string; set: ReadonlySet<string> } | null = null;
 function othersSet(c: CoordinatorContext): ReadonlySet<string> {
-  const previous = c.lastChangeSeq > c.log.commitSeq ? c.previousMembers : [];
+  const previous = previousWhileUncommitted(c);
   const m = othersMemo;
   if (m && m.members === c.members && m.learners === c.learners && m.self === c.self && (m.previous === previous || (!m.previous.length && !previous.length))) return m.set;
   const set = new Set([...Object.keys(c.members), ...previous, ...Object.keys(c.learners)]);
@@ -70,7 +70,7 @@ function pointOf(c: CoordinatorContext): number {
     lastSeq: c.log.lastSeq,
     commitSeq: c.log.commitSeq,
     members: Object.keys(c.members),
-    previous: c.lastChangeSeq > c.log.commitSeq ? c.previousMembers : null,
+    previous: previousWhileUncommitted(c),
     failed: c.failed,
     match: { ...c.match, [c.self]: c.durable },
     quorum: c.quorum,

@@ -6,10 +6,10 @@
  * votes. It wins with votes from a majority of the newest membership in its log. Voting for
  * others is the node actor's part (it owns the node's promise).
  */
-import { assign, setup, fromPromise } from 'xstate';
-import { rankOf, type Candidate } from './rules/candidates.js';
+import { assign, sendParent, setup, fromPromise } from 'xstate';
+import { compareCandidates, rankOf, type Candidate } from './rules/candidates.js';
 import { compareLogs, type LogPosition } from './rules/log.js';
-import { isMajority, type QuorumMode } from './rules/majority.js';
+import { isJointMajority, type QuorumMode } from './rules/majority.js';
 
 export interface Participant extends Candidate {
   incarnation?: number;
@@ -24,6 +24,8 @@ export interface ElectionInput {
   position: LogPosition;
   /** The newest membership in this node's log (empty before formation). */
   members: Record<string, { priority: number; qualified: boolean }>;
+  /** The membership before it while its change is uncommitted in this node's log, else empty (4.2 Rule 5). */
+  previous: string[];
   initialMembers?: string[];
   /** Nodes heard before the election began (discovery). */
   heard: Record<string, Participant>;
@@ -51,13 +53,18 @@ export interface ElectionContext extends ElectionInput {
   votes: string[];
   /** Consecutive looks at the field without a reachable majority. */
   unreachable: number;
+  /** The round in which a better counted rival last asked for votes: this node's waiting starts again there. */
+  yieldedAt: number;
 }
 
 export type ElectionEvent =
-  /** A hello, pre-vote request or candidacy from another node. */
-  | { type: 'PARTICIPANT'; node: Candidate; position?: LogPosition; epoch: number; at: number }
+  /** A hello, pre-vote request or candidacy from another node; `asksVotesFor`: it asks for votes (not pre-votes) for that term. */
+  | { type: 'PARTICIPANT'; node: Candidate; position?: LogPosition; epoch: number; at: number; asksVotesFor?: number }
   | { type: 'PREVOTE_REPLY'; from: string; term: number; granted: boolean; position: LogPosition; epoch: number; at: number }
-  | { type: 'VOTE_REPLY'; from: string; term: number; granted: boolean; epoch: number; at: number };
+  | { type: 'VOTE_REPLY'; from: string; term: number; granted: boolean; epoch: number; at: number }
+  /** The node took its promise of `term` to itself (durable), or refused it: it promised the term to another. */
+  | { type: 'STOOD'; term: number }
+  | { type: 'STAND_REFUSED'; term: number };
 
 /** `live`: the voters and every node heard lately: the new manager picks its backup among them. */
 /** `lost` is always empty: an election has no ballot that found anyone silent (see TakeoverOutput). */
@@ -67,6 +74,7 @@ export type ElectionOutput = { won: true; epoch: number; voters: string[]; live:
 export interface CaughtUp {
   position: LogPosition;
   members: Record<string, { priority: number; qualified: boolean }>;
+  previous: string[];
 }
 
 export interface BallotRequestParams {
@@ -99,21 +107,32 @@ const LOOKS_PER_RANK = 4;
 /**
  * The best node it knows stands at once; a node with r better ones stands only after r × 4
  * looks without a manager, so a better node that cannot win (it is behind and cannot catch
- * up, or only some nodes still count it) does not keep the others from standing.
+ * up, or only some nodes still count it) does not keep the others from standing. The looks
+ * count from the last time a better rival asked for votes (docs/protocol.md 4.2, Rule 2):
+ * two candidates that stand together split the votes, and would again at every look.
  */
 function mayStand(c: ElectionContext): boolean {
   const counting = new Set(countingSet(c));
   if (!c.self.qualified || !counting.has(c.self.id)) return false;
   const rivals = fresh(c).filter((p) => counting.has(p.id));
-  return c.round >= LOOKS_PER_RANK * rankOf(c.self, rivals);
+  return c.round - c.yieldedAt >= LOOKS_PER_RANK * rankOf(c.self, rivals);
+}
+
+/** A better rival this node counts asks for votes: it won its pre-votes, so this node lets it stand alone. */
+function yieldsTo(c: ElectionContext, rival: Candidate): boolean {
+  return rival.id !== c.self.id && rival.qualified && compareCandidates(rival, c.self) < 0 && countingSet(c).includes(rival.id);
+}
+
+/** Whether `ids` win a ballot here: a majority of the counting set, and of the previous membership while a change is uncommitted. */
+function wins(c: ElectionContext, ids: Iterable<string>): boolean {
+  return isJointMajority(ids, countingSet(c), c.previous, c.quorum);
 }
 
 /** After a catch-up: the log it now holds may no longer count it (it was removed meanwhile). */
 const stillCounted = (c: ElectionContext) => countingSet(c).includes(c.self.id);
 
 function majorityReachable(c: ElectionContext): boolean {
-  const counting = countingSet(c);
-  return isMajority([c.self.id, ...fresh(c).map((p) => p.id)], counting, c.quorum);
+  return wins(c, [c.self.id, ...fresh(c).map((p) => p.id)]);
 }
 
 /** The granter whose log is the most advanced, when it is ahead of this node's. */
@@ -148,12 +167,10 @@ export const electionMachine = setup({
     fetchLog: fromPromise<CaughtUp, { node: string; position: LogPosition }>(async () => {
       throw new Error('fetchLog is supplied by the host');
     }),
-    /** Effect: record the epoch durably (the candidate's promise to itself). */
-    raiseEpoch: fromPromise<void, { epoch: number }>(async () => {
-      throw new Error('raiseEpoch is supplied by the host');
-    }),
   },
   actions: {
+    /** Asks the node for its promise of the term to itself: it decides that as it decides every promise. */
+    standFor: sendParent(({ context }) => ({ type: 'STAND', term: context.term, ballot: 'election' })),
     /** Effect: a hello, so the others know this node takes part. */
     sendHello: () => {},
     /** Effect: `candidacy {prevote: true}` to everyone. */
@@ -164,7 +181,8 @@ export const electionMachine = setup({
       if (event.type !== 'PARTICIPANT') return {};
       const p: Participant = { ...event.node, at: event.at, ...(event.position ? { position: event.position } : {}) };
       context.participants[p.id] = p;
-      return { participants: context.participants, termFloor: Math.max(context.termFloor, event.epoch), ...heard(context, p.id) };
+      const yielded = event.asksVotesFor !== undefined && yieldsTo(context, event.node) ? { yieldedAt: context.round } : {};
+      return { participants: context.participants, termFloor: Math.max(context.termFloor, event.epoch), ...heard(context, p.id), ...yielded };
     }),
     lookAtField: assign(({ context }) => {
       const next = { ...context, round: context.round + 1 };
@@ -191,13 +209,13 @@ export const electionMachine = setup({
   },
   guards: {
     mayStand: ({ context }) => mayStand(context),
+    forThisTerm: ({ context, event }) => (event.type === 'STOOD' || event.type === 'STAND_REFUSED') && event.term === context.term,
     stillCounted: ({ context }) => stillCounted(context),
     /** No majority of the membership heard for a discovery period: the node goes isolated. */
     noMajorityInSight: ({ context }) => context.unreachable * context.heartbeatMs >= context.discoveryMs,
-    preVotesWonBehind: ({ context }) =>
-      isMajority(Object.keys(context.preGrants), countingSet(context), context.quorum) && mostAdvancedGranter(context) !== null,
-    preVotesWon: ({ context }) => isMajority(Object.keys(context.preGrants), countingSet(context), context.quorum),
-    votesWon: ({ context }) => isMajority(context.votes, countingSet(context), context.quorum),
+    preVotesWonBehind: ({ context }) => wins(context, Object.keys(context.preGrants)) && mostAdvancedGranter(context) !== null,
+    preVotesWon: ({ context }) => wins(context, Object.keys(context.preGrants)),
+    votesWon: ({ context }) => wins(context, context.votes),
   },
   delays: {
     gather: ({ context }) => context.heartbeatMs,
@@ -216,6 +234,7 @@ export const electionMachine = setup({
     preGrants: {},
     votes: [],
     unreachable: 0,
+    yieldedAt: 0,
   }),
   on: {
     PARTICIPANT: { actions: 'noteParticipant' },
@@ -247,19 +266,19 @@ export const electionMachine = setup({
       invoke: {
         src: 'fetchLog',
         input: ({ context }) => mostAdvancedGranter(context)!,
-        onDone: { target: 'checking', actions: assign({ position: ({ event }) => event.output.position, members: ({ event }) => event.output.members }) },
+        onDone: { target: 'checking', actions: assign({ position: ({ event }) => event.output.position, members: ({ event }) => event.output.members, previous: ({ event }) => event.output.previous }) },
         onError: 'waiting',
       },
     },
     checking: {
       always: [{ guard: 'stillCounted', target: 'raising' }, { target: 'waiting' }],
     },
+    // the node's promise to itself first: it may have promised this term to another meanwhile
     raising: {
-      invoke: {
-        src: 'raiseEpoch',
-        input: ({ context }) => ({ epoch: context.term }),
-        onDone: { target: 'voting', actions: 'openBallot' },
-        onError: 'waiting',
+      entry: 'standFor',
+      on: {
+        STOOD: { guard: 'forThisTerm', target: 'voting', actions: 'openBallot' },
+        STAND_REFUSED: { guard: 'forThisTerm', target: 'waiting' },
       },
     },
     voting: {
@@ -272,7 +291,7 @@ export const electionMachine = setup({
     noQuorum: { type: 'final' },
   },
   output: ({ context }) =>
-    context.votes.length && isMajority(context.votes, countingSet(context), context.quorum)
+    context.votes.length && wins(context, context.votes)
       ? { won: true, epoch: context.term, voters: context.votes, live: [...new Set([...context.votes, ...fresh(context).map((p) => p.id)])], lost: [], position: context.position }
       : { won: false },
 });

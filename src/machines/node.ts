@@ -23,9 +23,9 @@ import { compareCandidates, chooseBackup, type Candidate } from './rules/candida
 import { positionOf, type LogIndex, type LogPosition } from './rules/log.js';
 import { isMajority, type QuorumMode } from './rules/majority.js';
 import type { MemberFacts, NodeFacts } from './rules/membership.js';
-import type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
+import type { BallotActor, NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
 import { nodeGuards, position, successorOf } from './nodeGuards.js';
-import { askAnswer, ballotAnswer, coordinatorInput, electionInput, formationOf, handoverPromise, livenessInput, livenessMembers, takeoverInputOf } from './nodeInputs.js';
+import { askAnswer, ballotAnswer, coordinatorInput, electionInput, formationOf, handoverPromise, livenessInput, livenessMembers, standPromise, standRefusal, takeoverInputOf, type PromiseParams } from './nodeInputs.js';
 
 export type { NodeContext, NodeEvent, NodeSettings } from './nodeTypes.js';
 
@@ -51,8 +51,13 @@ export const nodeMachine = setup({
     answerBallot: (_, _params: { to: string; term: number; prevote: boolean; granted: boolean }) => {},
     /** Effect: answer a takeover's question "did you lose the manager?". */
     answerAsk: (_, _params: { to: string; term: number; lost: boolean }) => {},
-    /** Effect: record `epoch` durably, then tell `to` it has this node's promise (vote, confirm, handover grant). */
-    promise: (_, _params: { to: string; epoch: number; kind: 'vote' | 'confirm' }) => {},
+    /**
+     * Effect: record `epoch` durably, then tell `to` it has this node's promise (vote, confirm,
+     * handover grant); for `stand`, tell this node's own ballot actor `STOOD`.
+     */
+    promise: (_, _params: PromiseParams) => {},
+    /** Effect: tell this node's own ballot actor `STAND_REFUSED`: it promised the term to another. */
+    refuseStand: (_, _params: { ballot: BallotActor; term: number }) => {},
     /** Effect: refuse a takeover or handover promise. */
     refusePromise: (_, _params: { to: string; term: number }) => {},
     /** Effect: the leaving manager's notice: record the epoch durably (its own promise), tell every member. */
@@ -65,7 +70,6 @@ export const nodeMachine = setup({
     stopRuntime: () => {},
     noteEpoch: assign(({ context, event }) => {
       if (event.type === 'EPOCH_RAISED') return event.epoch > context.epoch ? { epoch: event.epoch, promisedTo: null } : {};
-      if (event.type === 'EPOCH_SET') return { epoch: Math.max(context.epoch, event.epoch), promisedTo: event.promisedTo };
       return {};
     }),
     noteLog: assign(({ event }) => (event.type === 'LOG' ? { log: event.log, newest: event.newest, lastChangeSeq: event.lastChangeSeq, previousMembers: event.previousMembers } : {})),
@@ -98,8 +102,9 @@ export const nodeMachine = setup({
     forwardFollow: sendTo('follower', ({ context }) => ({ type: 'FOLLOW', manager: context.followed!.manager, epoch: context.followed!.epoch })),
     /** Effect: the membership or the roles changed: the liveness actor (when one runs) watches the new ones. */
     tellLiveness: (_, _params: { members: string[]; manager: string | null; backup: string | null }) => {},
-    grantPromise: assign(({ event }) => {
+    grantPromise: assign(({ context, event }) => {
       const e = event as { from: string; term: number; to?: string; epoch?: number };
+      if (event.type === 'STAND') return { epoch: event.term, promisedTo: context.self.id };
       return event.type === 'HANDOVER_NOTICE' ? { epoch: e.epoch!, promisedTo: e.to! } : { epoch: e.term, promisedTo: e.from };
     }),
     noteHandover: assign(({ event }) => (event.type === 'HANDOVER_NOTICE' ? { handover: { to: event.to, epoch: event.epoch, from: event.from, leaving: event.leaving } } : {})),
@@ -165,7 +170,11 @@ export const nodeMachine = setup({
       on: {
         STOP: '#node.stopped',
         EPOCH_RAISED: { actions: 'noteEpoch' },
-        EPOCH_SET: { actions: 'noteEpoch' },
+        // the node's promise to itself, under the rule of every promise (docs/protocol.md 2)
+        STAND: [
+          { guard: 'mayStandFor', actions: ['grantPromise', { type: 'promise', params: ({ context, event }) => standPromise(context, event) }] },
+          { actions: { type: 'refuseStand', params: ({ event }) => standRefusal(event) } },
+        ],
         LOG: [
           // the membership in the log changed: a manager or backup counts its quorum against the newest one
           { guard: 'newestChanged', actions: ['noteLog', { type: 'tellLiveness', params: ({ context }) => livenessMembers(context) }] },
@@ -213,7 +222,7 @@ export const nodeMachine = setup({
             id: 'election',
             systemId: 'election',
             input: ({ context }) => electionInput(context),
-            onDone: [{ guard: 'ballotWon', target: 'leading', actions: 'assumeLeadership' }, { target: 'isolated' }],
+            onDone: [{ guard: 'ballotHeld', target: 'leading', actions: 'assumeLeadership' }, { guard: 'ballotSuperseded', target: 'discovering' }, { target: 'isolated' }],
           },
           on: { MANAGER_HEARD: { guard: 'managerToJoin', target: 'following', actions: 'follow' } },
         },
@@ -304,7 +313,7 @@ export const nodeMachine = setup({
                     id: 'takeover',
                     systemId: 'takeover',
                     input: ({ context }) => takeoverInputOf(context, 'takeover'),
-                    onDone: [{ guard: 'ballotWon', target: '#node.active.leading', actions: 'assumeLeadership' }, { target: 'watching' }],
+                    onDone: [{ guard: 'ballotHeld', target: '#node.active.leading', actions: 'assumeLeadership' }, { guard: 'ballotSuperseded', target: '#node.active.discovering' }, { target: 'watching' }],
                   },
                   on: { ASK_REPLY: { actions: 'forwardToTakeover' }, PROMISE_REPLY: { actions: 'forwardToTakeover' } },
                 },
@@ -317,7 +326,7 @@ export const nodeMachine = setup({
                 id: 'takeover',
                 systemId: 'takeover',
                 input: ({ context }) => takeoverInputOf(context, 'handover'),
-                onDone: [{ guard: 'ballotWon', target: '#node.active.leading', actions: 'assumeLeadership' }, { target: 'joining' }],
+                onDone: [{ guard: 'ballotHeld', target: '#node.active.leading', actions: 'assumeLeadership' }, { guard: 'ballotSuperseded', target: '#node.active.discovering' }, { target: 'joining' }],
               },
               on: { PROMISE_REPLY: { actions: 'forwardToTakeover' } },
             },
@@ -365,6 +374,8 @@ export const nodeMachine = setup({
             draining: {
               entry: 'drainCoordinator',
               on: { DRAINED: 'handingOver' },
+              // what is in flight may never commit (no majority acks it): a leaving manager stops, as a leaving member does
+              after: { leaveTimeout: { guard: 'isLeaving', target: '#node.stopped' } },
             },
             handingOver: {
               entry: { type: 'sendHandover', params: ({ context }) => ({ to: context.successor!, epoch: context.epoch + 1, leaving: context.leaving }) },

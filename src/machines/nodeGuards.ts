@@ -4,7 +4,7 @@
  */
 import { compareIds } from '../ids.js';
 import { outranks } from './rules/admission.js';
-import { confirmsManagerLost, mayGrant, mayPreGrant } from './rules/ballot.js';
+import { confirmsManagerLost, holdsOwnPromise, mayGrant, mayPreGrant } from './rules/ballot.js';
 import { chooseBackup } from './rules/candidates.js';
 import { positionOf, type LogPosition } from './rules/log.js';
 import { isMajority, type QuorumMode } from './rules/majority.js';
@@ -98,7 +98,20 @@ export const nodeGuards = {
       // the successor holds every committed record: the manager drained (all acked) before the notice
       mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.epoch, candidate: event.to, position: position(context) }),
     handoverToSelf: ({ context, event }: GuardArgs) => event.type === 'HANDOVER_NOTICE' && followedIs(context, event.from) && event.to === context.self.id,
-    ballotWon: ({ event }: GuardArgs) => (event as unknown as { output: { won: boolean } }).output.won,
+    /** The node's promise to itself: the rule of every promise, with its own log (docs/protocol.md 2). */
+    mayStandFor: ({ context, event }: GuardArgs) =>
+      event.type === 'STAND' &&
+      mayGrant({ epoch: context.epoch, promisedTo: context.promisedTo, position: position(context) }, { term: event.term, candidate: context.self.id, position: position(context) }),
+    /** A ballot won whose promise this node still holds: it may lead that epoch. */
+    ballotHeld: ({ context, event }: GuardArgs) => {
+      const out = (event as unknown as { output: { won: boolean; epoch?: number } }).output;
+      return out.won && holdsOwnPromise({ epoch: context.epoch, promisedTo: context.promisedTo }, context.self.id, out.epoch!);
+    },
+    /** A ballot won after this node promised a higher epoch: the win is void (docs/protocol.md 2). */
+    ballotSuperseded: ({ context, event }: GuardArgs) => {
+      const out = (event as unknown as { output: { won: boolean; epoch?: number } }).output;
+      return out.won && !holdsOwnPromise({ epoch: context.epoch, promisedTo: context.promisedTo }, context.self.id, out.epoch!);
+    },
     hasSuccessor: ({ context }: GuardArgs) => successorOf(context) !== null,
     isLeaving: ({ context }: GuardArgs) => context.leaving,
     majorityHeard: ({ context }: GuardArgs) => {

@@ -3,8 +3,8 @@ import type { CoordinatorInput } from './coordinator.js';
 import type { ElectionInput } from './election.js';
 import type { LivenessInput, LivenessRole } from './liveness.js';
 import { positionOf } from './rules/log.js';
-import type { NodeFacts } from './rules/membership.js';
-import type { NodeContext, NodeEvent } from './nodeTypes.js';
+import { previousWhileUncommitted, type NodeFacts } from './rules/membership.js';
+import type { BallotActor, NodeContext, NodeEvent } from './nodeTypes.js';
 
 const position = (c: NodeContext) => positionOf(c.log);
 
@@ -41,6 +41,7 @@ export function electionInput(c: NodeContext): ElectionInput {
     epoch: c.epoch,
     position: positionOf(c.log),
     members,
+    previous: previousWhileUncommitted(c),
     ...(c.settings.initialMembers ? { initialMembers: c.settings.initialMembers } : {}),
     heard: c.heard,
     now: c.now,
@@ -103,9 +104,22 @@ export function askAnswer(e: NodeEvent, lost: boolean) {
   return { to: r.from, term: r.term, lost };
 }
 
-export function handoverPromise(e: NodeEvent) {
+/** What the `promise` effect records and whom it tells; `stand` is the node's promise to itself, told to its ballot. */
+export type PromiseParams = { to: string; epoch: number; kind: 'vote' | 'confirm' } | { to: string; epoch: number; kind: 'stand'; ballot: BallotActor };
+
+export function handoverPromise(e: NodeEvent): PromiseParams {
   const n = e as Extract<NodeEvent, { type: 'HANDOVER_NOTICE' }>;
   return { to: n.to, epoch: n.epoch, kind: 'confirm' as const };
+}
+
+export function standPromise(c: NodeContext, e: NodeEvent): PromiseParams {
+  const s = e as Extract<NodeEvent, { type: 'STAND' }>;
+  return { to: c.self.id, epoch: s.term, kind: 'stand', ballot: s.ballot };
+}
+
+export function standRefusal(e: NodeEvent): { ballot: BallotActor; term: number } {
+  const s = e as Extract<NodeEvent, { type: 'STAND' }>;
+  return { ballot: s.ballot, term: s.term };
 }
 
 export function takeoverInputOf(c: NodeContext, kind: 'takeover' | 'handover') {
@@ -116,7 +130,8 @@ export function takeoverInputOf(c: NodeContext, kind: 'takeover' | 'handover') {
     kind,
     term,
     members: Object.keys(c.newest),
-    // the manager being replaced is not asked, nor named backup (a switched-over one may be)
+    previous: previousWhileUncommitted(c),
+    // the manager being replaced is asked like any member but never named backup (a switched-over one may be)
     manager: kind === 'takeover' ? (c.followed?.manager ?? c.committed.manager) : c.handover!.leaving ? c.handover!.from : null,
     position: position(c),
     grants,

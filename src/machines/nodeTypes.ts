@@ -3,6 +3,9 @@ import type { Candidate } from './rules/candidates.js';
 import type { PromisedTo } from './rules/ballot.js';
 import type { LogIndex, LogPosition } from './rules/log.js';
 import type { QuorumMode } from './rules/majority.js';
+
+/** The child actors that hold a ballot and answer to `STAND`. */
+export type BallotActor = 'election' | 'takeover';
 import type { MemberFacts, NodeFacts } from './rules/membership.js';
 import type { Participant } from './election.js';
 
@@ -77,8 +80,8 @@ export type NodeEvent =
   | { type: 'SWITCHOVER'; to: string }
   /** The edge recorded a higher epoch from an allowed sender. */
   | { type: 'EPOCH_RAISED'; epoch: number; from: string }
-  /** This node's own ballot or promise recorded an epoch. */
-  | { type: 'EPOCH_SET'; epoch: number; promisedTo: string }
+  /** This node's own ballot (election or takeover) asks to stand for `term`: the node's promise to itself. */
+  | { type: 'STAND'; term: number; ballot: BallotActor }
   | { type: 'LOG'; log: LogIndex; newest: Record<string, MemberFacts>; lastChangeSeq: number; previousMembers: string[] }
   | { type: 'COMMITTED'; facts: CommittedFacts }
   | { type: 'HELLO'; node: NodeFacts; position: LogPosition; epoch: number; at: number }

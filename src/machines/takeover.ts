@@ -8,10 +8,10 @@
  * epoch and asks for promises (`ballot`), which members grant exactly as they grant votes.
  * A handover starts at the promise: the leaving manager's notice is the reason to grant.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, sendParent, setup } from 'xstate';
 import type { CaughtUp } from './election.js';
 import { compareLogs, type LogPosition } from './rules/log.js';
-import { isMajority, type QuorumMode } from './rules/majority.js';
+import { isJointMajority, type QuorumMode } from './rules/majority.js';
 
 export interface TakeoverInput {
   self: string;
@@ -20,7 +20,9 @@ export interface TakeoverInput {
   term: number;
   /** The newest membership in this node's log. */
   members: string[];
-  /** The manager being replaced: not asked. */
+  /** The membership before it while its change is uncommitted in this node's log, else empty (docs/protocol.md 4.2 Rule 5). */
+  previous: string[];
+  /** The manager being replaced: asked like any member (its log may be the most advanced), never made backup. */
   manager: string | null;
   position: LogPosition;
   /** Promises already received (a handover: the old manager's, and any that came early). */
@@ -39,7 +41,10 @@ export interface TakeoverContext extends TakeoverInput {
 
 export type TakeoverEvent =
   | { type: 'ASK_REPLY'; from: string; term: number; lost: boolean; position: LogPosition }
-  | { type: 'PROMISE_REPLY'; from: string; term: number; granted: boolean };
+  | { type: 'PROMISE_REPLY'; from: string; term: number; granted: boolean }
+  /** The node took its promise of `term` to itself (durable), or refused it: it promised the term to another. */
+  | { type: 'STOOD'; term: number }
+  | { type: 'STAND_REFUSED'; term: number };
 
 /**
  * `live`: the members a new manager may pick its backup from (all but the manager it replaces).
@@ -59,8 +64,15 @@ export interface AskParams {
  * restarted one that it has none, and its log may be the most advanced.
  */
 function asked(c: TakeoverContext): string[] {
-  return c.members.filter((m) => m !== c.self);
+  return voters(c).filter((m) => m !== c.self);
 }
+
+/** Whose answers count: the newest membership, and the one before it while its change is uncommitted. */
+function voters(c: TakeoverContext): string[] {
+  return c.previous.length ? [...new Set([...c.members, ...c.previous])] : c.members;
+}
+
+const wins = (c: TakeoverContext, ids: Iterable<string>) => isJointMajority(ids, c.members, c.previous, c.quorum);
 
 function mostAdvanced(c: TakeoverContext): { node: string; position: LogPosition } | null {
   let best: { node: string; position: LogPosition } | null = null;
@@ -71,11 +83,11 @@ function mostAdvanced(c: TakeoverContext): { node: string; position: LogPosition
 }
 
 function promiseTargets(c: TakeoverContext): string[] {
-  const asked = c.kind === 'takeover' ? Object.keys(c.lost) : c.members;
+  const asked = c.kind === 'takeover' ? Object.keys(c.lost) : voters(c);
   return asked.filter((m) => m !== c.self && !c.grants.includes(m));
 }
 
-const majorityLost = (c: TakeoverContext) => isMajority(Object.keys(c.lost), c.members, c.quorum);
+const majorityLost = (c: TakeoverContext) => wins(c, Object.keys(c.lost));
 
 export const takeoverMachine = setup({
   types: {
@@ -89,12 +101,10 @@ export const takeoverMachine = setup({
     fetchLog: fromPromise<CaughtUp, { node: string; position: LogPosition }>(async () => {
       throw new Error('fetchLog is supplied by the host');
     }),
-    /** Effect: record the epoch durably before asking for promises of it. */
-    raiseEpoch: fromPromise<void, { epoch: number }>(async () => {
-      throw new Error('raiseEpoch is supplied by the host');
-    }),
   },
   actions: {
+    /** Asks the node for its promise of the term to itself: it decides that as it decides every promise. */
+    standFor: sendParent(({ context }) => ({ type: 'STAND', term: context.term, ballot: 'takeover' })),
     /** Effect: `confirm-request {phase: 'ask'}` to the members. */
     askMembers: (_, _params: AskParams) => {},
     /** Effect: `confirm-request {phase: 'promise'}` to the members that have not granted yet. */
@@ -114,11 +124,13 @@ export const takeoverMachine = setup({
   },
   guards: {
     isHandover: ({ context }) => context.kind === 'handover',
+    stillCounted: ({ context }) => context.members.includes(context.self),
+    forThisTerm: ({ context, event }) => (event.type === 'STOOD' || event.type === 'STAND_REFUSED') && event.term === context.term,
     majorityLostBehind: ({ context }) => majorityLost(context) && mostAdvanced(context) !== null,
     majorityLost: ({ context }) => majorityLost(context),
     /** Everyone answered and no majority lost the manager: it is alive (a broken link only). */
     denied: ({ context }) => context.answered.length >= asked(context).length && !majorityLost(context),
-    majorityPromised: ({ context }) => isMajority(context.grants, context.members, context.quorum),
+    majorityPromised: ({ context }) => wins(context, context.grants),
   },
   delays: {
     /** How long the backup waits for answers before it gives up this round. */
@@ -153,16 +165,24 @@ export const takeoverMachine = setup({
       invoke: {
         src: 'fetchLog',
         input: ({ context }) => mostAdvanced(context)!,
-        onDone: { target: 'raising', actions: assign({ position: ({ event }) => event.output.position }) },
+        // the membership counted from here on is the newest in the log it now holds, as in an election
+        onDone: {
+          target: 'checking',
+          actions: assign({ position: ({ event }) => event.output.position, members: ({ event }) => Object.keys(event.output.members), previous: ({ event }) => event.output.previous }),
+        },
         onError: 'denied',
       },
     },
+    // the log it fetched may remove it: then it does not stand
+    checking: {
+      always: [{ guard: 'stillCounted', target: 'raising' }, { target: 'denied' }],
+    },
+    // the node's promise to itself first: it may have promised this term to another meanwhile
     raising: {
-      invoke: {
-        src: 'raiseEpoch',
-        input: ({ context }) => ({ epoch: context.term }),
-        onDone: { target: 'ballot', actions: 'promiseSelf' },
-        onError: 'denied',
+      entry: 'standFor',
+      on: {
+        STOOD: { guard: 'forThisTerm', target: 'ballot', actions: 'promiseSelf' },
+        STAND_REFUSED: { guard: 'forThisTerm', target: 'denied' },
       },
     },
     ballot: {
@@ -184,7 +204,7 @@ export const takeoverMachine = setup({
     denied: { type: 'final' },
   },
   output: ({ context }) =>
-    isMajority(context.grants, context.members, context.quorum)
+    wins(context, context.grants)
       ? { won: true, epoch: context.term, voters: context.grants, live: context.members.filter((m) => m !== context.manager), lost: context.kind === 'takeover' && context.manager ? [context.manager] : [], position: context.position }
       : { won: false },
 });

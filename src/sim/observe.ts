@@ -5,6 +5,7 @@
  * public surface of a node is read (SPEC section 11), so the simulator keeps working when
  * the core behind it is replaced.
  */
+import { previousWhileUncommitted } from '../machines/rules/membership.js';
 import type { InspectionEvent as XInspectionEvent } from 'xstate';
 import type { GlupNode, GroupView, Role } from '../actors/types.js';
 import type { ClusterDb, UpdateRecord } from '../db/types.js';
@@ -74,12 +75,18 @@ type ObservedNode = GlupNode & { readonly clock?: { now(): number } };
 interface BallotFacts {
   facts(): { qualified: boolean };
   position(): LogPosition;
-  readonly replica: { newestMembers(): Record<string, unknown> };
+  readonly replica: { newestMembers(): Record<string, unknown>; lastChangeSeq: number; committedSeq: number; previousMembers: string[] };
 }
 
-function ballotView(n: ObservedNode): { qualified: boolean; position: LogPosition; newest: string[] } {
+function ballotView(n: ObservedNode): { qualified: boolean; position: LogPosition; newest: string[]; previous: string[] } {
   const b = n as unknown as BallotFacts;
-  return { qualified: b.facts().qualified, position: b.position(), newest: Object.keys(b.replica.newestMembers()) };
+  const r = b.replica;
+  return {
+    qualified: b.facts().qualified,
+    position: b.position(),
+    newest: Object.keys(r.newestMembers()),
+    previous: previousWhileUncommitted({ lastChangeSeq: r.lastChangeSeq, log: { commitSeq: r.committedSeq }, previousMembers: r.previousMembers }),
+  };
 }
 
 const MAY_FAIL = new Set(['update', 'join', 'leave', 'send', 'ask', 'tell']);

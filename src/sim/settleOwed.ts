@@ -8,13 +8,14 @@
  *     network healed before the settle: live means not stopped for good),
  *   - at least one of those live members is qualified, and
  *   - some live, qualified node could win a ballot: the live nodes that would grant it their
- *     promise (docs/protocol.md 4.2) are a majority of the newest membership in its own log.
+ *     promise (docs/protocol.md 4.2) are a majority of the newest membership in its own log,
+ *     and of the one before it while that change is uncommitted there (4.2 Rule 5).
  *     An uncommitted change whose new majority is gone strands the others (seed 100321).
  * Otherwise invariant 4 is not owed and the run is reported as such, never as a pass of the
  * settle; everything else (safety, invariants 1–3 and 5–8) is checked as always.
  */
 import { isAtLeastAsUpToDate, type LogPosition } from '../machines/rules/log.js';
-import { hasMajority } from '../machines/rules/majority.js';
+import { hasMajority, isJointMajority } from '../machines/rules/majority.js';
 
 export interface SettleNodeView {
   id: string;
@@ -30,6 +31,8 @@ export interface SettleNodeView {
   position: LogPosition;
   /** The newest membership in its log, committed or not (empty before formation). */
   newest: readonly string[];
+  /** The membership before the newest while the newest one's change is uncommitted in its log, else empty. */
+  previous: readonly string[];
 }
 
 export type SettleDue = { owed: true } | { owed: false; reason: string };
@@ -64,7 +67,8 @@ export function settleOwed(nodes: readonly SettleNodeView[]): SettleDue {
 
 /**
  * Whether `candidate` could gather a majority of the newest membership in its log from the
- * live nodes, as far as safety allows (docs/protocol.md 4.2): a voter's promise needs the
+ * live nodes (and of the one before it while its change is uncommitted there: 4.2 Rule 5),
+ * as far as safety allows (docs/protocol.md 4.2): a voter's promise needs the
  * candidate's log to be at least as up to date as its own, and the candidate's own promise
  * counts when it is in its newest membership. The pre-vote's further conditions (the voter
  * lost its manager, knows the candidate as a member) are the protocol's to meet: a run they
@@ -75,6 +79,6 @@ export function mayWinBallot(candidate: SettleNodeView, live: readonly SettleNod
   if (!candidate.qualified) return false;
   // an empty log stands in a formation ballot; a voter whose log holds anything refuses it
   if (candidate.newest.length === 0) return live.every((v) => v.newest.length === 0);
-  const grants = live.filter((v) => candidate.newest.includes(v.id) && (v.id === candidate.id || isAtLeastAsUpToDate(candidate.position, v.position)));
-  return hasMajority(grants.length, candidate.newest.length, 'majority');
+  const grants = live.filter((v) => v.id === candidate.id || isAtLeastAsUpToDate(candidate.position, v.position)).map((v) => v.id);
+  return isJointMajority(grants, candidate.newest, candidate.previous, 'majority');
 }

@@ -18,6 +18,7 @@ const input = (over: Partial<ElectionInput> = {}): ElectionInput => ({
   epoch: 3,
   position: pos(5),
   members: { n1: member(5), n2: member(), n3: member() },
+  previous: [],
   heard: {},
   now: 0,
   heartbeatMs: 100,
@@ -30,6 +31,8 @@ const heard = (s: Snap, id: string, priority = 0) =>
   transition(m, s, { type: 'PARTICIPANT', node: { id, priority, qualified: true }, position: pos(5), epoch: 3, at: 0 })[0];
 const preVote = (s: Snap, from: string, granted = true, position = pos(5), term = 4) =>
   transition(m, s, { type: 'PREVOTE_REPLY', from, term, granted, position, epoch: 3, at: 0 });
+/** The node took its promise of `term` to itself (durable). */
+const stood = (s: Snap, term = 4) => transition(m, s, { type: 'STOOD', term });
 const vote = (s: Snap, from: string, granted = true, term = 4) => transition(m, s, { type: 'VOTE_REPLY', from, term, granted, epoch: 3, at: 0 });
 
 /** Through the pre-vote (granted by n3) and the recorded epoch, to the vote. */
@@ -37,7 +40,7 @@ function toVoting(over: Partial<ElectionInput> = {}): Snap {
   let [s] = initialTransition(m, input(over));
   [s] = fire(m, s, 'gather');
   [s] = preVote(s, 'n3');
-  [s] = done(m, s, 'raiseEpoch');
+  [s] = stood(s);
   return s;
 }
 
@@ -60,6 +63,41 @@ test('a node with a better one in sight waits four looks per better node before 
     looks.push(String(s.value));
   }
   t.deepEqual(looks, ['waiting', 'waiting', 'waiting', 'prevoting']);
+});
+
+test('a lesser candidate that sees a better one ask for votes waits its looks again; a pre-vote request does not reset them (seed 110722)', (t) => {
+  const lookUntilStanding = (s: Snap, rival: (s: Snap) => Snap) => {
+    const looks: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      s = rival(s);
+      [s] = fire(m, s, 'gather');
+      looks.push(String(s.value));
+    }
+    return { s, looks };
+  };
+  let [s] = initialTransition(m, input());
+  ({ s } = lookUntilStanding(s, (x) => heard(x, 'n1', 5)));
+  t.is(s.value, 'prevoting', 'n1 did not stand for four looks: n2 stands');
+  // n1 stood in the same round, won its pre-votes and asks for votes for 4, as n2 is about to
+  const asks = (x: Snap, term: number) =>
+    transition(m, x, { type: 'PARTICIPANT', node: { id: 'n1', priority: 5, qualified: true }, position: pos(5), epoch: term, at: 0, asksVotesFor: term })[0];
+  s = asks(s, 4);
+  [s] = fire(m, s, 'round');
+  t.is(s.value, 'waiting');
+  const after = lookUntilStanding(s, (x) => heard(x, 'n1', 5));
+  t.deepEqual(after.looks, ['waiting', 'waiting', 'waiting', 'prevoting'], 'four looks again: n1 stands alone meanwhile and finds its vote free');
+  // a pre-vote request is no reason to yield: a better node that cannot win fails there
+  let [p] = initialTransition(m, input());
+  ({ s: p } = lookUntilStanding(p, (x) => heard(x, 'n1', 5)));
+  p = transition(m, p, { type: 'PARTICIPANT', node: { id: 'n1', priority: 5, qualified: true }, position: pos(5), epoch: 3, at: 0 })[0];
+  [p] = fire(m, p, 'round');
+  [p] = fire(m, p, 'gather');
+  t.is(p.value, 'prevoting', 'it stands again at the next look');
+  // a worse rival asking for votes changes nothing either
+  let [w] = initialTransition(m, input({ self: { id: 'n1', priority: 5, qualified: true } }));
+  w = transition(m, w, { type: 'PARTICIPANT', node: { id: 'n2', priority: 0, qualified: true }, position: pos(5), epoch: 4, at: 0, asksVotesFor: 4 })[0];
+  [w] = fire(m, w, 'gather');
+  t.is(w.value, 'prevoting');
 });
 
 test('an unqualified node never stands', (t) => {
@@ -116,7 +154,7 @@ test('votes are asked for after the epoch is recorded; a majority of the members
   [s] = fire(m, s, 'gather');
   [s] = preVote(s, 'n3');
   let actions;
-  [s, actions] = done(m, s, 'raiseEpoch');
+  [s, actions] = stood(s);
   t.is(s.value, 'voting');
   t.deepEqual(asked(m, actions), [{ type: 'requestVotes', params: { term: 4, position: pos(5) } }]);
   t.deepEqual(s.context.votes, ['n2']);
@@ -158,4 +196,22 @@ test('before formation, initialMembers are the ones counted', (t) => {
   t.is(s.value, 'prevoting', 'two of five initial members');
   [s] = transition(m, s, { type: 'PREVOTE_REPLY', from: 'n4', term: 1, granted: true, position: pos(0, 0), epoch: 0, at: 0 });
   t.is(s.value, 'raising');
+});
+
+test('while the newest change is uncommitted, pre-votes and votes count in the previous membership too (seed 110041)', (t) => {
+  // n4's addition to {n2, n3} is uncommitted; n3 is cut off: n2 and n4 are 2 of 3 but 1 of {n2, n3}
+  const joint = input({ members: { n2: member(), n3: member(), n4: member() }, previous: ['n2', 'n3'] });
+  let [s] = initialTransition(m, joint);
+  s = heard(s, 'n4');
+  [s] = fire(m, s, 'gather');
+  t.is(s.value, 'prevoting');
+  [s] = preVote(s, 'n4');
+  t.is(s.value, 'prevoting', 'no epoch is raised: a win could not commit anything');
+  [s] = preVote(s, 'n3');
+  t.is(s.value, 'raising', 'with n3: a majority of both');
+  [s] = stood(s);
+  [s] = vote(s, 'n4');
+  t.is(s.value, 'voting');
+  [s] = vote(s, 'n3');
+  t.is(s.value, 'won');
 });

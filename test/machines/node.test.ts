@@ -61,9 +61,9 @@ function following(backup = 'n3'): Snap {
 function leading(): Snap {
   let s = started(4);
   [s] = fire(m, s, 'discovery');
+  // the election stood for 5: the node's promise to itself, before it asked anyone
+  [s] = step(s, { type: 'STAND', term: 5, ballot: 'election' });
   [s] = done(m, s, 'election', { won: true, epoch: 5, voters: ['n1', 'n2'], live: ['n1', 'n2', 'n3'], position: here });
-  // the host recorded the epoch the election raised (its promise to itself)
-  [s] = step(s, { type: 'EPOCH_SET', epoch: 5, promisedTo: 'n1' });
   return s;
 }
 
@@ -88,6 +88,34 @@ test('a restarted node does not know whom it promised its stored epoch to: it gr
   t.deepEqual(s.context.promisedTo, { unknown: true });
   t.is(answer(step(s, vote('n2', 4))[1]), 'answerBallot {"to":"n2","term":4,"prevote":false,"granted":false}');
   t.is(answer(step(s, vote('n2', 5))[1]), 'promise {"to":"n2","epoch":5,"kind":"vote"}');
+});
+
+test('a candidate\'s promise to itself is decided as any promise: refused once the term went to another (generated seed 111340)', (t) => {
+  let s = started(4);
+  [s] = fire(m, s, 'discovery');
+  let actions;
+  [s, actions] = step(s, vote('n2', 5));
+  t.like(s.context, { epoch: 5, promisedTo: 'n2' });
+  // its own election opened its ballot for 5 before that vote; it may not stand for 5 now
+  [s, actions] = step(s, { type: 'STAND', term: 5, ballot: 'election' });
+  t.deepEqual(asked(m, actions).filter((a) => a.type === 'refuseStand' || a.type === 'promise'), [{ type: 'refuseStand', params: { ballot: 'election', term: 5 } }]);
+  t.like(s.context, { epoch: 5, promisedTo: 'n2' }, 'the promise to n2 stands');
+  [s, actions] = step(s, { type: 'STAND', term: 6, ballot: 'election' });
+  t.deepEqual(asked(m, actions).filter((a) => a.type === 'promise'), [{ type: 'promise', params: { to: 'n1', epoch: 6, kind: 'stand', ballot: 'election' } }]);
+  t.like(s.context, { epoch: 6, promisedTo: 'n1' });
+});
+
+test('a ballot won counts only while the node still holds its promise: after a vote for a higher epoch it is void (generated seed 111340)', (t) => {
+  let s = started(4);
+  [s] = fire(m, s, 'discovery');
+  [s] = step(s, { type: 'STAND', term: 5, ballot: 'election' });
+  const win = { won: true, epoch: 5, voters: ['n1', 'n2'], live: ['n1', 'n2', 'n3'], position: here };
+  t.true(done(m, s, 'election', win)[0].hasTag('manager'), 'it holds 5: it leads');
+  [s] = step(s, vote('n3', 6));
+  const [after] = done(m, s, 'election', win);
+  t.false(after.hasTag('manager'), 'it promised 6 to n3: leading 5 would append records of 5 after that promise');
+  t.deepEqual(after.value, { active: 'discovering' });
+  t.is(after.context.leadership, null);
 });
 
 test('a member that still hears its manager votes for nobody, until its liveness actor counts the manager lost', (t) => {
@@ -150,6 +178,7 @@ test('a backup that suspects its manager runs a takeover, and leads when it wins
   t.deepEqual(s.value, { active: { following: { backup: 'takingOver' } } });
   const [lost] = done(m, s, 'takeover', { won: false });
   t.deepEqual(lost.value, { active: { following: { backup: 'watching' } } });
+  [s] = step(s, { type: 'STAND', term: 5, ballot: 'takeover' });
   const [won] = done(m, s, 'takeover', { won: true, epoch: 5, voters: ['n1', 'n3'], live: ['n1', 'n3'], position: here });
   t.true(won.hasTag('manager'));
   t.like(won.context, { leadership: { epoch: 5 } });
@@ -218,6 +247,16 @@ test('a leaving manager drains its coordinator, then hands over to its successor
   t.deepEqual(asked(m, actions).find((a) => a.type === 'sendHandover')?.params, { to: 'n2', epoch: 6, leaving: true });
   t.deepEqual(s.value, { active: { following: 'leaving' } });
   t.like(s.context, { epoch: 6, promisedTo: 'n2', followed: { manager: 'n2', epoch: 6 } });
+});
+
+test('a leaving manager whose drain cannot finish stops after the leave timeout; a switchover keeps draining (seed 110041)', (t) => {
+  let [s] = step(leading(), { type: 'LEAVE' });
+  [s] = fire(m, s, 'leaveTimeout');
+  t.is(s.value, 'stopped', 'nothing in flight was acknowledged: stopping loses nothing acknowledged');
+  let [w] = step(leading(), { type: 'SWITCHOVER', to: 'n2' });
+  t.deepEqual(w.value, { active: { leading: 'draining' } });
+  [w] = fire(m, w, 'leaveTimeout');
+  t.deepEqual(w.value, { active: { leading: 'draining' } });
 });
 
 test('a failed store stops the node: a member asks to leave, a manager steps down without a handover', (t) => {

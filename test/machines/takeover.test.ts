@@ -17,6 +17,7 @@ const input = (over: Partial<TakeoverInput> = {}): TakeoverInput => ({
   kind: 'takeover',
   term: 5,
   members: ['n1', 'n2', 'n3', 'n4', 'n5'],
+  previous: [],
   manager: 'n1',
   position: pos(6),
   grants: [],
@@ -29,6 +30,9 @@ const input = (over: Partial<TakeoverInput> = {}): TakeoverInput => ({
 type Snap = ReturnType<typeof initialTransition<typeof m>>[0];
 const answer = (s: Snap, from: string, lost: boolean, position = pos(6), term = 5) => transition(m, s, { type: 'ASK_REPLY', from, term, lost, position });
 const grant = (s: Snap, from: string, granted = true, term = 5) => transition(m, s, { type: 'PROMISE_REPLY', from, term, granted });
+/** The node took (or refused) its promise of `term` to itself. */
+const stood = (s: Snap, term = 5) => transition(m, s, { type: 'STOOD', term });
+const refused = (s: Snap, term = 5) => transition(m, s, { type: 'STAND_REFUSED', term });
 
 test('a takeover first asks everyone else, the manager too, and promises nothing', (t) => {
   const [s, actions] = initialTransition(m, input());
@@ -78,9 +82,17 @@ test('a majority lost the manager and one of them is ahead: it catches up from t
   [s] = answer(s, 'n3', true, pos(9));
   [s] = answer(s, 'n4', true, pos(7));
   t.is(s.value, 'catchingUp');
-  [s] = done(m, s, 'fetchLog', { position: pos(9), members: {} });
-  t.is(s.value, 'raising');
-  t.deepEqual(s.context.position, pos(9));
+  const five = { n1: { priority: 0, qualified: true }, n2: { priority: 0, qualified: true }, n3: { priority: 0, qualified: true }, n4: { priority: 0, qualified: true }, n5: { priority: 0, qualified: true } };
+  const [caught] = done(m, s, 'fetchLog', { position: pos(9), members: five, previous: [] });
+  t.is(caught.value, 'raising');
+  t.deepEqual(caught.context.position, pos(9));
+  // the membership counted from here on is the newest in the log it now holds (docs/protocol.md 7, old point 2)
+  const { n2: _removed, ...withoutSelf } = five;
+  const [removed] = done(m, s, 'fetchLog', { position: pos(9), members: withoutSelf, previous: Object.keys(five) });
+  t.is(removed.value, 'denied', 'the fetched log removes it: it does not stand');
+  const [joint] = done(m, s, 'fetchLog', { position: pos(9), members: { ...five, n6: { priority: 0, qualified: true } }, previous: Object.keys(five) });
+  t.deepEqual(joint.context.members, ['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+  t.deepEqual(joint.context.previous, ['n1', 'n2', 'n3', 'n4', 'n5'], 'an uncommitted addition: both majorities count');
 });
 
 test('a log in a later epoch is ahead even when shorter', (t) => {
@@ -90,14 +102,14 @@ test('a log in a later epoch is ahead even when shorter', (t) => {
   t.is(s.value, 'catchingUp');
 });
 
-test('the epoch is recorded before promises are asked for; a failed write denies', (t) => {
+test('its own promise comes first (the node decides it as any promise); a refused one denies', (t) => {
   let [s] = initialTransition(m, input());
   [s] = answer(s, 'n3', true);
   [s] = answer(s, 'n4', true);
-  const [d] = failed(m, s, 'raiseEpoch');
+  const [d] = refused(s);
   t.is(d.value, 'denied');
   let actions;
-  [s, actions] = done(m, s, 'raiseEpoch');
+  [s, actions] = stood(s);
   t.deepEqual(s.value, { ballot: 'promising' });
   t.deepEqual(s.context.grants, ['n2'], 'its own promise');
   t.deepEqual(asked(m, actions), [{ type: 'requestPromises', params: { term: 5, to: ['n3', 'n4'], position: pos(6) } }], 'a takeover asks only those that lost the manager too');
@@ -107,7 +119,7 @@ test('it wins only with promises from a majority of the membership', (t) => {
   let [s] = initialTransition(m, input());
   [s] = answer(s, 'n3', true);
   [s] = answer(s, 'n4', true);
-  [s] = done(m, s, 'raiseEpoch');
+  [s] = stood(s);
   [s] = grant(s, 'n3');
   t.deepEqual(s.value, { ballot: 'promising' }, 'two of five');
   [s] = grant(s, 'n4', false);
@@ -123,7 +135,7 @@ test('unanswered promises are asked for again; without a majority within M heart
   let [s] = initialTransition(m, input());
   [s] = answer(s, 'n3', true);
   [s] = answer(s, 'n4', true);
-  [s] = done(m, s, 'raiseEpoch');
+  [s] = stood(s);
   [s] = grant(s, 'n3');
   let actions;
   [s, actions] = fire(m, s, 'retransmit');
@@ -137,7 +149,7 @@ test('a handover skips the question: it records the epoch and asks every member,
   let [s] = initialTransition(m, input({ kind: 'handover', grants: ['n1'] }));
   t.is(s.value, 'raising');
   let actions;
-  [s, actions] = done(m, s, 'raiseEpoch');
+  [s, actions] = stood(s);
   t.deepEqual(s.context.grants, ['n1', 'n2']);
   t.deepEqual(asked(m, actions), [{ type: 'requestPromises', params: { term: 5, to: ['n3', 'n4', 'n5'], position: pos(6) } }]);
   [s] = grant(s, 'n4');
@@ -149,6 +161,24 @@ test('a handover\'s promises that arrive while the epoch is being recorded are k
   let [s] = initialTransition(m, input({ kind: 'handover', grants: ['n1'] }));
   [s] = grant(s, 'n3');
   t.is(s.value, 'raising');
-  [s] = done(m, s, 'raiseEpoch');
+  [s] = stood(s);
   t.is(s.value, 'won', 'n1, n3 and itself');
+});
+
+test('while the newest change is uncommitted, answers and promises count in the previous membership too (docs/protocol.md 4.2 Rule 5)', (t) => {
+  // n5's addition to n1–n4 is uncommitted: n5 is asked too, and a win needs 3 of n1–n5 and 3 of n1–n4
+  const joint = input({ previous: ['n1', 'n2', 'n3', 'n4'] });
+  let [s, actions] = initialTransition(m, joint);
+  t.deepEqual((asked(m, actions).find((a) => a.type === 'askMembers')?.params as { to: string[] }).to, ['n1', 'n3', 'n4', 'n5']);
+  [s] = answer(s, 'n5', true);
+  [s] = answer(s, 'n3', true);
+  t.is(s.value, 'asking', 'n2, n3, n5 are 3 of 5 but 2 of the previous 4');
+  [s] = answer(s, 'n4', true);
+  t.is(s.value, 'raising');
+  [s] = stood(s);
+  [s] = grant(s, 'n5');
+  [s] = grant(s, 'n3');
+  t.deepEqual(s.value, { ballot: 'promising' }, 'promises of n2, n3, n5: not a majority of n1–n4');
+  [s] = grant(s, 'n4');
+  t.is(s.value, 'won');
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { confirmsManagerLost, mayGrant, mayPreGrant, promised, type BallotRequest, type LostAnswerState, type PreVoterState, type VoterState } from '../../src/machines/rules/ballot.js';
+import { confirmsManagerLost, holdsOwnPromise, mayGrant, mayPreGrant, promised, type BallotRequest, type LostAnswerState, type PreVoterState, type VoterState } from '../../src/machines/rules/ballot.js';
 import type { Candidate } from '../../src/machines/rules/candidates.js';
 import type { LogPosition } from '../../src/machines/rules/log.js';
 import { table } from '../helpers/table.js';
@@ -22,6 +22,14 @@ table('mayGrant', ([v, r]: [VoterState, BallotRequest]) => mayGrant(v, r), [
   ['a candidate with a shorter log of the same last epoch: never', [voter(), ask(5, 'n2', pos(9, 3))], false],
   ['a candidate with a longer log of the same last epoch', [voter(), ask(5, 'n2', pos(11, 3))], true],
   ['a candidate whose log ends in a later epoch, even if shorter', [voter(), ask(5, 'n2', pos(2, 4))], true],
+]);
+
+table('holdsOwnPromise (may a node lead the term its ballot won?)', ([v, term]: [Pick<VoterState, 'epoch' | 'promisedTo'>, number]) => holdsOwnPromise(v, 'n1', term), [
+  ['it promised the term to itself and nothing since', [{ epoch: 5, promisedTo: 'n1' }, 5], true],
+  ['it promised a higher epoch to another since (seed 111340): never', [{ epoch: 6, promisedTo: 'n3' }, 5], false],
+  ['a higher epoch reached it, promised to nobody: never (a record of 5 after it would break One promise)', [{ epoch: 6, promisedTo: null }, 5], false],
+  ['the term went to another candidate: never', [{ epoch: 5, promisedTo: 'n2' }, 5], false],
+  ['after a restart whom it promised is unknown: never', [{ epoch: 5, promisedTo: { unknown: true } }, 5], false],
 ]);
 
 test('promised: the epoch and the one it went to', (t) => {

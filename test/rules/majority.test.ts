@@ -1,4 +1,4 @@
-import { hasMajority, isMajority, majorityOf, type QuorumMode } from '../../src/machines/rules/majority.js';
+import { hasMajority, isJointMajority, isMajority, majorityOf, type QuorumMode } from '../../src/machines/rules/majority.js';
 import { table } from '../helpers/table.js';
 
 table('majorityOf', majorityOf, [
@@ -32,4 +32,13 @@ table('isMajority', ([ids, membership, mode]: [string[], string[], QuorumMode]) 
   ['an empty membership has no members to count: never a majority (callers count a new cluster against whom it forms)', [['n1'], [], 'majority'], false],
   ['quorum none: one member is enough', [['n3'], ['n1', 'n2', 'n3'], 'none'], true],
   ['quorum none: a non-member is not', [['x'], ['n1', 'n2', 'n3'], 'none'], false],
+]);
+
+table('isJointMajority (a ballot needs what a commit needs)', ([ids, newest, previous, mode]: [string[], string[], string[], QuorumMode]) => isJointMajority(ids, newest, previous, mode), [
+  ['no change uncommitted: the newest membership alone', [['n2', 'n4'], ['n2', 'n3', 'n4'], [], 'majority'], true],
+  ['seed 110041: n2 and n4 are a majority of {n2, n3, n4} but not of {n2, n3} while n4\'s addition is uncommitted', [['n2', 'n4'], ['n2', 'n3', 'n4'], ['n2', 'n3'], 'majority'], false],
+  ['with n3 back: both majorities', [['n2', 'n3'], ['n2', 'n3', 'n4'], ['n2', 'n3'], 'majority'], true],
+  ['a removal in flight: a majority of the new membership but not of the old one', [['a', 'b'], ['a', 'b', 'c'], ['a', 'b', 'c', 'd'], 'majority'], false],
+  ['a removal in flight: three of the old four are two of the new three', [['a', 'b', 'd'], ['a', 'b', 'c'], ['a', 'b', 'c', 'd'], 'majority'], true],
+  ['quorum none: one node of each', [['n2'], ['n2', 'n3', 'n4'], ['n2', 'n3'], 'none'], true],
 ]);

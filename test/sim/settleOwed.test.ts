@@ -18,9 +18,18 @@ const node = (id: string, seq: number, members: Record<string, { qualified: bool
   qualified: members[id]?.qualified ?? true,
   position: { lastEpoch: 1, lastSeq: seq, commitSeq: seq },
   newest: Object.keys(members),
+  previous: [],
 });
-/** The same node with a log that goes on past its commit: `last` records, the newest membership `newest`. */
-const withLog = (n: SettleNodeView, last: number, newest: string[], qualified = n.qualified): SettleNodeView => ({ ...n, qualified, position: { ...n.position, lastSeq: last }, newest });
+/**
+ * The same node with a log that goes on past its commit: `last` records, the newest membership
+ * `newest`; when that differs from the committed one, its change is uncommitted and the
+ * committed membership is the previous one a ballot counts too.
+ */
+const withLog = (n: SettleNodeView, last: number, newest: string[], qualified = n.qualified): SettleNodeView => {
+  const committed = Object.keys(n.nodes);
+  const changed = committed.length > 0 && committed.join() !== newest.join();
+  return { ...n, qualified, position: { ...n.position, lastSeq: last }, newest, previous: changed ? committed : [] };
+};
 
 const cases: [string, SettleNodeView[], boolean][] = [
   ['all three live', [node('n1', 5, { n1: q, n2: q, n3: q }), node('n2', 5, { n1: q, n2: q, n3: q }), node('n3', 5, { n1: q, n2: q, n3: q })], true],
@@ -110,4 +119,16 @@ test('a ballot counts the newest membership in the candidate log, voters that ho
   t.true(mayWinBallot(n4, [n4, n2, n3]), 'safety needs the voters to be no more up to date, not to know the candidate');
   t.true(mayWinBallot(node('n1', 0, {}), [node('n1', 0, {}), node('n2', 0, {})]), 'before formation anyone may stand');
   t.false(mayWinBallot(node('n4', 0, {}), [node('n4', 0, {}), n2]), 'an empty log gets no grant from a voter whose log holds records');
+});
+
+test('while the newest change in its log is uncommitted, a ballot needs the previous membership\'s majority too (seed 110041; docs/protocol.md 4.2 Rule 5)', (t) => {
+  // manager n2 of {n2, n3} appended the addition of n4; n3 is away
+  const c = { n2: q, n3: q };
+  const n2 = withLog(node('n2', 5, c), 6, ['n2', 'n3', 'n4']);
+  const n3 = withLog(node('n3', 5, c), 6, ['n2', 'n3', 'n4']);
+  const n4 = withLog(node('n4', 5, c), 6, ['n2', 'n3', 'n4']);
+  t.deepEqual(n2.previous, ['n2', 'n3']);
+  t.false(mayWinBallot(n2, [n2, n4]), 'two of {n2, n3, n4}, one of {n2, n3}: it could commit nothing');
+  t.true(mayWinBallot({ ...n2, previous: [] }, [n2, n4]), 'counted against the newest membership alone it would win');
+  t.true(mayWinBallot(n2, [n2, n3, n4]), 'with n3 live: a majority of both');
 });

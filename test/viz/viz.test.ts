@@ -71,7 +71,8 @@ test('json keeps guards, delays, actions, entry, invokes, initial and final stat
   t.deepEqual(
     graph.transitions.filter((tr) => tr.event === 'xstate.done.actor.election'),
     [
-      { source: 'node.active.electing', target: ['node.active.leading'], event: 'xstate.done.actor.election', guard: 'ballotWon', actions: ['assumeLeadership'] },
+      { source: 'node.active.electing', target: ['node.active.leading'], event: 'xstate.done.actor.election', guard: 'ballotHeld', actions: ['assumeLeadership'] },
+      { source: 'node.active.electing', target: ['node.active.discovering'], event: 'xstate.done.actor.election', guard: 'ballotSuperseded', actions: [] },
       { source: 'node.active.electing', target: ['node.active.isolated'], event: 'xstate.done.actor.election', actions: [] },
     ],
   );
@@ -89,7 +90,7 @@ test('mermaid names every state and event, labels guards and delays, nests compo
   for (const key of expected.keys) t.regex(text, new RegExp(`\\b${key}\\b`), key);
   for (const event of expected.events) t.true(text.includes(` : ${event}`), event);
   t.true(text.includes('discovering --> electing : after discovery'));
-  t.true(text.includes('electing --> leading : xstate.done.actor.election [ballotWon] / assumeLeadership'));
+  t.true(text.includes('electing --> leading : xstate.done.actor.election [ballotHeld] / assumeLeadership'));
   t.true(text.includes('discovering --> following : MANAGER_HEARD [managerToJoin] / follow'));
   t.true(text.includes('client --> joining : always [removed]'));
   t.regex(text, /state active \{\n\s+\[\*\] --> discovering/);
@@ -183,8 +184,8 @@ test('ELK layout: every transition with a target is on an arrow, and every label
     const label = [tr.event, tr.guard && `[${tr.guard}]`, tr.actions.length > 0 && `/ ${tr.actions.join(', ')}`].filter(Boolean).join(' ');
     t.true(drawn.has(tr) || [...inside].some((l) => l.startsWith(label)), `${tr.source} ${label}`);
   }
-  const won = layout.edges.find((e) => e.transitions.some((tr) => tr.event === 'xstate.done.actor.election' && tr.guard === 'ballotWon'))!;
-  t.deepEqual(won.labels, ['xstate.done.actor.election [ballotWon] / assumeLeadership']);
+  const won = layout.edges.find((e) => e.transitions.some((tr) => tr.event === 'xstate.done.actor.election' && tr.guard === 'ballotHeld'))!;
+  t.deepEqual(won.labels, ['xstate.done.actor.election [ballotHeld] / assumeLeadership']);
   t.true(layout.edges.some((e) => e.labels.includes('after discovery')));
 });
 

@@ -1,5 +1,7 @@
 /** Effects of the node actor (src/machines/node.ts): hello, answers to ballots, promises, handover, leave. */
 import type { NodeHost } from '../host.js';
+import type { PromiseParams } from '../../machines/nodeInputs.js';
+import type { BallotActor } from '../../machines/nodeTypes.js';
 
 type Params<T> = (_: unknown, params: T) => void;
 
@@ -7,7 +9,8 @@ export interface NodeActions {
   sendHello: () => void;
   answerBallot: Params<{ to: string; term: number; prevote: boolean; granted: boolean }>;
   answerAsk: Params<{ to: string; term: number; lost: boolean }>;
-  promise: Params<{ to: string; epoch: number; kind: 'vote' | 'confirm' }>;
+  promise: Params<PromiseParams>;
+  refuseStand: Params<{ ballot: BallotActor; term: number }>;
   refusePromise: Params<{ to: string; term: number }>;
   sendHandover: Params<{ to: string; epoch: number; leaving: boolean }>;
   submitLeave: () => void;
@@ -25,12 +28,14 @@ export function nodeActions(host: NodeHost, stop: () => void): NodeActions {
     promise: (_, p) => {
       void host.persistEpoch(p.epoch).then(
         () => {
-          if (p.kind === 'vote') host.sendTo(p.to, 'vote', { prevote: false, term: p.epoch, granted: true, position: host.position() });
+          if (p.kind === 'stand') host.toActor(p.ballot, { type: 'STOOD', term: p.epoch });
+          else if (p.kind === 'vote') host.sendTo(p.to, 'vote', { prevote: false, term: p.epoch, granted: true, position: host.position() });
           else host.sendTo(p.to, 'confirm-reply', { phase: 'promise', term: p.epoch, granted: true, position: host.position() });
         },
         (e) => host.storeFailed('epoch', e),
       );
     },
+    refuseStand: (_, p) => host.toActor(p.ballot, { type: 'STAND_REFUSED', term: p.term }),
     refusePromise: (_, p) => host.sendTo(p.to, 'confirm-reply', { phase: 'promise', term: p.term, granted: false, position: host.position() }),
     sendHandover: (_, p) => {
       const members = Object.keys(host.replica.newestMembers()).filter((m) => m !== host.id);

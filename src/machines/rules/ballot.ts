@@ -29,6 +29,15 @@ export function mayGrant(v: VoterState, r: BallotRequest): boolean {
   return isAtLeastAsUpToDate(r.position, v.position);
 }
 
+/**
+ * Whether a node still holds its promise of `term` to itself: a ballot it won for `term`
+ * counts only then. Once it promised a higher epoch to another node, leading `term` would
+ * append records of `term` after that promise (docs/protocol.md 2, One promise).
+ */
+export function holdsOwnPromise(v: Pick<VoterState, 'epoch' | 'promisedTo'>, self: string, term: number): boolean {
+  return v.epoch === term && v.promisedTo === self;
+}
+
 /** The promise state after granting `term` to `candidate`. */
 export function promised(term: number, candidate: string): { epoch: number; promisedTo: string } {
   return { epoch: term, promisedTo: candidate };

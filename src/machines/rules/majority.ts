@@ -1,7 +1,8 @@
 /**
  * Majorities (SPEC section 3, "Majority"). Every majority glup counts — votes, takeover
- * promises, commit acks, the quorum a manager hears — is counted against one membership:
- * the newest in the deciding node's log. docs/protocol.md section 2 argues why that is safe.
+ * promises, commit acks — is counted against the newest membership in the deciding node's
+ * log, and while that membership's change is uncommitted there, against the one before it
+ * too. docs/protocol.md section 2 argues why that is safe.
  */
 export type QuorumMode = 'majority' | 'none';
 
@@ -22,4 +23,14 @@ export function isMajority(ids: Iterable<string>, membership: readonly string[],
   let count = 0;
   for (const id of new Set(ids)) if (members.has(id)) count++;
   return hasMajority(count, members.size, mode);
+}
+
+/**
+ * A majority of the newest membership and, while its change is uncommitted (`previous` not
+ * empty), of the membership before it: what a commit needs (docs/protocol.md 4.4 clause 4),
+ * and so what a ballot needs (4.2 Rule 5).
+ */
+export function isJointMajority(ids: Iterable<string>, newest: readonly string[], previous: readonly string[], mode: QuorumMode): boolean {
+  const voters = [...ids];
+  return isMajority(voters, newest, mode) && (previous.length === 0 || isMajority(voters, previous, mode));
 }

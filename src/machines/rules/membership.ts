@@ -100,3 +100,12 @@ export function refusedChange(origin: string, self: string, op: unknown, members
 export function silentLearners(roundsSilent: Readonly<Record<string, number>>, learners: readonly string[], missed: number): string[] {
   return learners.filter((id) => (roundsSilent[id] ?? 0) >= missed);
 }
+
+/**
+ * The membership before the newest one while the newest one's change is uncommitted in
+ * this log, else none: whom the commit rule (docs/protocol.md 4.4 clause 4) and every
+ * ballot (4.2 Rule 5) count besides the newest membership.
+ */
+export function previousWhileUncommitted(c: { lastChangeSeq: number; log: { commitSeq: number }; previousMembers: string[] }): string[] {
+  return c.lastChangeSeq > c.log.commitSeq ? c.previousMembers : [];
+}
