@@ -7,7 +7,7 @@
  * An op that fails (CAS_FAILED, INVALID_OP) throws before anything changes: `batch` is all
  * or nothing because all its ops run inside one immer producer.
  */
-import { enablePatches, Immer, type Draft, type Patch } from 'immer';
+import { enablePatches, Immer, isDraft, type Draft, type Patch } from 'immer';
 import { GlupError } from '../errors.js';
 import { FORBIDDEN_KEYS, formatPath, getAt, isPathPrefix, isPlainObject, parsePath, typeName } from './paths.js';
 import type { ClusterDb, DataPath, GroupRow, NodeRow, Op, SystemOp } from './types.js';
@@ -140,10 +140,11 @@ function mergeAt(scope: Scope, path: DataPath, value: Record<string, unknown>): 
   const parent = parentFor(draft.data, segs, true)!;
   const key = segs[segs.length - 1]!;
   if (!Object.hasOwn(parent, key)) parent[key] = {};
-  const target = parent[key];
-  if (!isPlainObject(target)) {
-    throw new GlupError('INVALID_OP', `merge at ${formatPath(segs)}: the value there is a ${typeName(target)}, not an object`);
+  const found = parent[key];
+  if (!isPlainObject(found)) {
+    throw new GlupError('INVALID_OP', `merge at ${formatPath(segs)}: the value there is a ${typeName(found)}, not an object`);
   }
+  const target = writable(parent, key, found);
   for (const [k, v] of Object.entries(value)) {
     // Refused here too, for ops that did not go through validateOp.
     if (FORBIDDEN_KEYS.has(k)) throw new GlupError('INVALID_OP', `merge at ${formatPath(segs)}: forbidden key "${k}"`);
@@ -190,9 +191,22 @@ function parentFor(data: Record<string, unknown>, segs: string[], create: boolea
       if (!create) return undefined;
       throw new GlupError('INVALID_OP', `cannot write at ${formatPath(segs)}: ${formatPath(segs.slice(0, i + 1))} is a ${typeName(next)}, not an object`);
     }
-    cur = next;
+    cur = create ? writable(cur, seg, next) : next;
   }
   return cur;
+}
+
+/**
+ * The object at `parent[key]`, safe to write into. Immer drafts what the state held before the
+ * op, but an object an earlier part of the same op wrote (`batch: [set a {…}, merge a {…}]`)
+ * is the op's own value, not a draft: writing into it would change the caller's op, or throw
+ * when the op arrived frozen from the bus. It is replaced by a copy first.
+ */
+function writable(parent: Record<string, unknown>, key: string, value: Record<string, unknown>): Record<string, unknown> {
+  if (isDraft(value)) return value;
+  const copy = { ...value };
+  parent[key] = copy;
+  return copy;
 }
 
 /**

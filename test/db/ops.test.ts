@@ -266,3 +266,32 @@ test('the coordinator database (applyOp) is frozen down to the values the op wro
   t.true(Object.isFrozen((db.data.cfg as any).v.list[0]));
   t.true(Object.isFrozen(db.meta));
 });
+
+test('a batch that writes into a value it set itself copies it: the op is never changed, even when it arrived frozen from the bus', (t) => {
+  const deepFreeze = <T>(o: T): T => {
+    if (o && typeof o === 'object') {
+      for (const v of Object.values(o)) deepFreeze(v);
+      Object.freeze(o);
+    }
+    return o;
+  };
+  const op: Op = deepFreeze({
+    batch: {
+      ops: [
+        { set: { path: 'a', value: { b: { c: 1 } } } },
+        { merge: { path: 'a', value: { y: 2 } } },
+        { set: { path: 'a.b.d', value: 3 } },
+      ],
+    },
+  });
+  const before = JSON.stringify(op);
+  const base = cluster();
+  const { db, patches } = applyOp(base, op, { origin: 'n1', seq: 2, epoch: 1 });
+  t.deepEqual(db.data, { a: { b: { c: 1, d: 3 }, y: 2 } });
+  t.is(JSON.stringify(op), before, 'the op is as it was submitted');
+  t.deepEqual(applyRecordPatches(base, patches).data, db.data, 'a member applying the patches gets the same database');
+  // the same op, not frozen: the caller's objects stay as they were
+  const plain: Op = JSON.parse(before);
+  applyOp(base, plain, { origin: 'n1', seq: 2, epoch: 1 });
+  t.is(JSON.stringify(plain), before);
+});
