@@ -9,7 +9,7 @@
  * it. Every vote, takeover confirm and handover grant is decided here, by guards over the
  * pure rules of ./rules; roles are tags (`manager`, `backup`, `client`, `joining`, `isolated`).
  */
-import { assign, sendTo, setup } from 'xstate';
+import { and, assign, sendTo, setup } from 'xstate';
 import { compareIds } from '../ids.js';
 import { electionMachine, type ElectionOutput, type Participant } from './election.js';
 import { followerMachine } from './follower.js';
@@ -373,8 +373,12 @@ export const nodeMachine = setup({
             // nothing new is numbered; what is in flight commits; then the successor gets the role
             draining: {
               entry: 'drainCoordinator',
-              on: { DRAINED: 'handingOver' },
-              // what is in flight may never commit (no majority acks it): a leaving manager stops, as a leaving member does
+              // a leaving manager that steps down, or whose records in flight never commit, stops, as a leaving member does
+              on: {
+                DRAINED: 'handingOver',
+                QUORUM_LOST: { guard: 'isLeaving', target: '#node.stopped' },
+                EPOCH_RAISED: { guard: and(['isRivalEpoch', 'isLeaving']), target: '#node.stopped', actions: 'noteEpoch' },
+              },
               after: { leaveTimeout: { guard: 'isLeaving', target: '#node.stopped' } },
             },
             handingOver: {

@@ -259,6 +259,15 @@ test('a leaving manager whose drain cannot finish stops after the leave timeout;
   t.deepEqual(w.value, { active: { leading: 'draining' } });
 });
 
+test('a leaving manager that steps down while draining stops: its leave is not forgotten (generated seed 300032)', (t) => {
+  const [draining] = step(leading(), { type: 'LEAVE' });
+  t.is(step(draining, { type: 'QUORUM_LOST' })[0].value, 'stopped', 'isolated, it would rejoin later as a member that never leaves');
+  t.is(step(draining, { type: 'EPOCH_RAISED', epoch: 7, from: 'n3' })[0].value, 'stopped');
+  t.deepEqual(step(draining, { type: 'EPOCH_RAISED', epoch: 5, from: 'n3' })[0].value, { active: { leading: 'draining' } }, 'no rival epoch: it goes on draining');
+  const [switching] = step(leading(), { type: 'SWITCHOVER', to: 'n2' });
+  t.deepEqual(step(switching, { type: 'QUORUM_LOST' })[0].value, { active: 'isolated' }, 'a switchover that loses its quorum steps down as any manager');
+});
+
 test('a failed store stops the node: a member asks to leave, a manager steps down without a handover', (t) => {
   const [member, asks] = step(following(), { type: 'STORE_FAILED' } as NodeEvent);
   t.is(member.value, 'stopped');
