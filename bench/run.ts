@@ -19,6 +19,8 @@ const BENCHES = [
   'bench/actors.ts',
   // the cost per update as the database grows, up to 100,000 keys (capped at 15 minutes)
   'bench/keysProfile.ts',
+  // a restart's recovery of a snapshot of N keys and 1,000 records after it
+  'bench/recovery.ts',
   'bench/scale.ts',
 ];
 

@@ -111,6 +111,12 @@ try {
       counts.stalls++;
       log(`STALL: not healthy within ${SETTLE_MS} ms: roles ${IDS.map((id) => `${id}=${nodes.alive(id) ? nodes.current(id)!.role : 'down'}`).join(' ')}, acked ${w.acked.size}`);
       for (const id of IDS) log(`${id} stderr tail:\n${nodes.current(id)?.stderr.slice(-1500) ?? ''}`);
+      // where each node's log stands, twice 2 s apart: a node that is catching up moves, a stuck one does not
+      for (let look = 0; look < 2; look++) {
+        const views = await Promise.all(IDS.map(async (id) => `${id}=${JSON.stringify(await nodes.status(id))}`));
+        log(`status: ${views.join(' ')}`);
+        if (look === 0) await new Promise((r) => setTimeout(r, 2000));
+      }
     }
     return ok;
   };

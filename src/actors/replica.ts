@@ -151,7 +151,8 @@ export class Replica {
     // the records continue the snapshot: the index must start there, or the first record
     // after a snapshot "does not continue 0" and the node cannot reopen its own log
     this.index = { snapshotSeq: this.snapshot?.seq ?? 0, snapshotEpoch: this.snapshot?.epoch ?? 0, lastSeq: this.snapshot?.seq ?? 0, runs: [], commitSeq: this.committedSeq };
-    for (const r of rec.records) this.pushRecord(r);
+    // as appended records: data writes wait, so a restart is not O(records × database) (issue 14)
+    for (const r of rec.records) this.hold(r);
     // entries up to the recorded commit point are committed; the rest wait for the manager
     this.applyCommitted(Math.min(rec.committedSeq, this.lastSeq));
     this.rebuildIndex();
@@ -221,14 +222,19 @@ export class Replica {
    */
   stage(r: UpdateRecord, after?: ClusterDb): void {
     if (r.seq !== this.lastSeq + 1) throw new Error(`log gap: appending seq ${r.seq} after ${this.lastSeq}`);
+    this.hold(r, after);
+    this.onChange();
+  }
+
+  /** Adds a record to the log in memory: a data record's patches wait in the tentative database. */
+  private hold(r: UpdateRecord, after?: ClusterDb): void {
     if (!after && writesDataOnly(r.patches)) {
-      // its patches wait in the tentative database; nothing it changes is counted per record
+      // nothing it changes is counted per record
       this.records.push(r);
       this.tentative.defer(r.patches);
       this.submissions.set(r.id, r.seq);
       this.index = appended(this.index, [{ seq: r.seq, epoch: r.epoch }]);
     } else this.pushRecord(r, after);
-    this.onChange();
   }
 
   persist(records: UpdateRecord[]): Promise<void> {

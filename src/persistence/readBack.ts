@@ -1,3 +1,4 @@
+import type { Patch } from 'immer';
 import { applyRecordPatches } from '../db/ops.js';
 import { emptyDb, type ClusterDb } from '../db/types.js';
 import type { Store } from './store.js';
@@ -22,14 +23,16 @@ export interface NodeData {
 export async function readNodeData(store: Store, cluster: string): Promise<NodeData> {
   const state = await store.open();
   try {
-    let db = state.snapshot ? state.snapshot.db : emptyDb(cluster);
+    const base = state.snapshot ? state.snapshot.db : emptyDb(cluster);
     let lastSeq = state.snapshot?.seq ?? 0;
+    const patches: Patch[] = [];
     for (const r of state.records) {
       if (r.seq !== lastSeq + 1) throw new Error(`${store.kind} store: record seq ${r.seq} does not follow ${lastSeq}`);
-      db = applyRecordPatches(db, r.patches);
+      patches.push(...r.patches);
       lastSeq = r.seq;
     }
-    return { lastSeq, committedSeq: state.committedSeq, db, warnings: state.warnings };
+    // one pass: applied record by record, each would copy the containers it writes in (issue 14)
+    return { lastSeq, committedSeq: state.committedSeq, db: applyRecordPatches(base, patches), warnings: state.warnings };
   } finally {
     await store.close();
   }
