@@ -141,3 +141,19 @@ test('a snapshot newer than the commit point is installed, then acked', (t) => {
   t.is(s.value, 'inStep');
   t.deepEqual(acks(actions), [{ to: 'n1', ok: true, match: 9, hint: 0 }]);
 });
+
+test('while it installs a snapshot, the same manager\'s next one is not started: what it lacks after comes as records', (t) => {
+  let [s] = transition(m, start(), { type: 'SNAPSHOT', from: 'n1', epoch: 2, seq: 9, snapshotEpoch: 2, snapshot: { db: 1 }, commitSeq: 9 });
+  let actions;
+  [s, actions] = transition(m, s, { type: 'SNAPSHOT', from: 'n1', epoch: 2, seq: 12, snapshotEpoch: 2, snapshot: { db: 2 }, commitSeq: 12 });
+  t.is(s.value, 'installing');
+  t.deepEqual(asked(m, actions), [], 'the retransmitted snapshot is dropped');
+  const installed: LogIndex = { snapshotSeq: 9, snapshotEpoch: 2, lastSeq: 9, runs: [], commitSeq: 9 };
+  [s, actions] = transition(m, s, { type: 'SNAPSHOT_INSTALLED', log: installed });
+  t.deepEqual(acks(actions), [{ to: 'n1', ok: true, match: 9, hint: 0 }], 'acked at 9: the manager sends 10 on');
+  // a newer manager's snapshot is taken even during an install
+  [s] = transition(m, start(), { type: 'SNAPSHOT', from: 'n1', epoch: 2, seq: 9, snapshotEpoch: 2, snapshot: { db: 1 }, commitSeq: 9 });
+  [s, actions] = transition(m, s, { type: 'SNAPSHOT', from: 'n3', epoch: 3, seq: 12, snapshotEpoch: 3, snapshot: { db: 3 }, commitSeq: 12 });
+  t.like(s.context, { manager: 'n3', epoch: 3 });
+  t.true(asked(m, actions).some((a) => a.type === 'installSnapshot'));
+});
