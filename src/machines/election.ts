@@ -2,9 +2,10 @@
  * The election of SPEC section 3 (docs/protocol.md 4.2), invoked while a node is
  * `electing`. The best qualified node it knows of stands; it first asks for pre-votes
  * (which promise nothing, so a node that cannot win never raises an epoch), catches up with
- * the most advanced log among the nodes that answered, raises its epoch durably and asks for
- * votes. It wins with votes from a majority of the newest membership in its log. Voting for
- * others is the node actor's part (it owns the node's promise).
+ * the most advanced log among the nodes that answered, has the node take its promise of the new epoch (`STAND`) and asks for
+ * votes. It wins with votes from a majority of the newest membership in its log (and of the
+ * one before it while that change is uncommitted: 4.2 Rule 5). Voting for others, and taking
+ * this node's promise to itself, are the node actor's part (it owns the node's promise).
  */
 import { assign, sendParent, setup, fromPromise } from 'xstate';
 import { compareCandidates, rankOf, type Candidate } from './rules/candidates.js';
