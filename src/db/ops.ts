@@ -139,12 +139,17 @@ function mergeAt(scope: Scope, path: DataPath, value: Record<string, unknown>): 
   const segs = parsePath(path);
   const parent = parentFor(draft.data, segs, true)!;
   const key = segs[segs.length - 1]!;
-  if (!Object.hasOwn(parent, key)) parent[key] = {};
-  const found = parent[key];
-  if (!isPlainObject(found)) {
-    throw new GlupError('INVALID_OP', `merge at ${formatPath(segs)}: the value there is a ${typeName(found)}, not an object`);
+  let target: Record<string, unknown>;
+  if (!Object.hasOwn(parent, key)) {
+    target = {};
+    parent[key] = target;
+  } else {
+    const found = parent[key];
+    if (!isPlainObject(found)) {
+      throw new GlupError('INVALID_OP', `merge at ${formatPath(segs)}: the value there is a ${typeName(found)}, not an object`);
+    }
+    target = writable(parent, key, found);
   }
-  const target = writable(parent, key, found);
   for (const [k, v] of Object.entries(value)) {
     // Refused here too, for ops that did not go through validateOp.
     if (FORBIDDEN_KEYS.has(k)) throw new GlupError('INVALID_OP', `merge at ${formatPath(segs)}: forbidden key "${k}"`);
@@ -184,7 +189,11 @@ function parentFor(data: Record<string, unknown>, segs: string[], create: boolea
     const seg = segs[i]!;
     if (!Object.hasOwn(cur, seg)) {
       if (!create) return undefined;
-      cur[seg] = {};
+      // made here: this op's own object, writable as it is
+      const made: Record<string, unknown> = {};
+      cur[seg] = made;
+      cur = made;
+      continue;
     }
     const next = cur[seg];
     if (!isPlainObject(next)) {
