@@ -13,7 +13,7 @@ import type { SnapshotRecord, Store } from '../persistence/store.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { appended, committedTo, EMPTY_LOG, truncated, type LogIndex } from '../machines/rules/log.js';
-import type { MemberFacts } from '../machines/rules/membership.js';
+import { previousWhileUncommitted, type MemberFacts } from '../machines/rules/membership.js';
 
 export class Replica {
   /**
@@ -47,6 +47,11 @@ export class Replica {
   lastChangeSeq = 0;
   /** The membership before that change (its majority counts too while the change is uncommitted). */
   previousMembers: string[] = [];
+
+  /** What ballots count besides the newest membership: the previous one while its change is uncommitted here. */
+  uncommittedPrevious(): string[] {
+    return previousWhileUncommitted({ lastChangeSeq: this.lastChangeSeq, log: { commitSeq: this.committedSeq }, previousMembers: this.previousMembers });
+  }
   /** Seq of the newest committed record that changed the set of members (a snapshot's seq stands for what it covers). */
   committedChangeSeq = 0;
   /** Called after every change of the log (append, cut, commit, snapshot install). */

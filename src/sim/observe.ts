@@ -5,7 +5,6 @@
  * public surface of a node is read (SPEC section 11), so the simulator keeps working when
  * the core behind it is replaced.
  */
-import { previousWhileUncommitted } from '../machines/rules/membership.js';
 import type { InspectionEvent as XInspectionEvent } from 'xstate';
 import type { GlupNode, GroupView, Role } from '../actors/types.js';
 import type { ClusterDb, UpdateRecord } from '../db/types.js';
@@ -75,18 +74,12 @@ type ObservedNode = GlupNode & { readonly clock?: { now(): number } };
 interface BallotFacts {
   facts(): { qualified: boolean };
   position(): LogPosition;
-  readonly replica: { newestMembers(): Record<string, unknown>; lastChangeSeq: number; committedSeq: number; previousMembers: string[] };
+  readonly replica: { newestMembers(): Record<string, unknown>; uncommittedPrevious(): string[] };
 }
 
 function ballotView(n: ObservedNode): { qualified: boolean; position: LogPosition; newest: string[]; previous: string[] } {
   const b = n as unknown as BallotFacts;
-  const r = b.replica;
-  return {
-    qualified: b.facts().qualified,
-    position: b.position(),
-    newest: Object.keys(r.newestMembers()),
-    previous: previousWhileUncommitted({ lastChangeSeq: r.lastChangeSeq, log: { commitSeq: r.committedSeq }, previousMembers: r.previousMembers }),
-  };
+  return { qualified: b.facts().qualified, position: b.position(), newest: Object.keys(b.replica.newestMembers()), previous: b.replica.uncommittedPrevious() };
 }
 
 const MAY_FAIL = new Set(['update', 'join', 'leave', 'send', 'ask', 'tell']);

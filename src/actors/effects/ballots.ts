@@ -3,7 +3,6 @@ import { fromPromise } from 'xstate';
 import { electionMachine, type BallotRequestParams, type CaughtUp } from '../../machines/election.js';
 import { takeoverMachine, type AskParams } from '../../machines/takeover.js';
 import type { LogPosition } from '../../machines/rules/log.js';
-import { previousWhileUncommitted } from '../../machines/rules/membership.js';
 import type { NodeHost } from '../host.js';
 import { fetchLog, type FetchReplies } from './catchUp.js';
 
@@ -13,8 +12,7 @@ function ballotActors(host: NodeHost, replies: FetchReplies) {
       const position = await fetchLog(host, replies, input);
       const members: CaughtUp['members'] = {};
       for (const [id, m] of Object.entries(host.replica.newestMembers())) members[id] = { priority: m.priority, qualified: m.qualified };
-      const r = host.replica;
-      return { position, members, previous: previousWhileUncommitted({ lastChangeSeq: r.lastChangeSeq, log: { commitSeq: r.committedSeq }, previousMembers: r.previousMembers }) };
+      return { position, members, previous: host.replica.uncommittedPrevious() };
     }),
   };
 }
